@@ -18,6 +18,7 @@ struct SelectionOptions {
   std::string json;
   std::string junit;
   std::string rule = "model";
+  std::string expect;
   double timeout = 60;
 };
 
@@ -37,6 +38,11 @@ void add_selection_options(CLI::App* app, SelectionOptions& o) {
          "Judge by bnconf's error model (model, the default) or, for comparison, by another "
          "suite's fixed rule: onnx, torch, webnn, benchdnn")
       ->check(CLI::IsMember({"model", "onnx", "torch", "webnn", "benchdnn"}));
+  app->add_option("--expect", o.expect,
+                  "JSON file of explained failures (backends/<name>/expected-failures.json): "
+                  "matching failures are reported with their explanation and do not fail the "
+                  "run; an entry whose cases all pass does")
+      ->check(CLI::ExistingFile);
 }
 
 // Parses "I/N" into the options; returns false with a message when malformed.
@@ -64,17 +70,14 @@ conf::RunOptions run_options(const SelectionOptions& o) {
   options.timeout_seconds = o.timeout;
   options.progress = true;
   options.rule = *conf::tolerance_rule_from_string(o.rule);
+  options.expectations_path = o.expect;
   return options;
 }
 
 int finish(const conf::Report& report) {
   std::printf("\n%s\n", report.terminal_summary().c_str());
   std::printf("%s\n", report.count_line().c_str());
-  const auto counts = report.counts();
-  const bool bad = counts.at(conf::CaseStatus::fail) + counts.at(conf::CaseStatus::crash) +
-                       counts.at(conf::CaseStatus::timeout) +
-                       counts.at(conf::CaseStatus::backend_error) >
-                   0;
+  const bool bad = report.unexplained_count() > 0 || !report.info().stale_expectations.empty();
   return bad || !report.info().load_errors.empty() ? 1 : 0;
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -43,18 +44,25 @@ std::vector<fs::path> discovery_folders() {
   return folders;
 }
 
+// In folder order (so BNCONF_BACKEND_PATH takes precedence), sorted within a folder, each
+// library once even when two entries name the same folder.
 std::vector<fs::path> discovered_libraries() {
   std::vector<fs::path> libraries;
+  std::set<fs::path> seen;
   for (const auto& folder : discovery_folders()) {
     std::error_code error;
+    std::vector<fs::path> found;
     for (const auto& entry : fs::directory_iterator(folder, error)) {
       const std::string name = entry.path().filename().string();
       if (name.rfind("libbnconf_backend_", 0) == 0 && entry.path().extension() == ".so") {
-        libraries.push_back(entry.path());
+        found.push_back(entry.path());
       }
     }
+    std::sort(found.begin(), found.end());
+    for (const auto& library : found) {
+      if (seen.insert(fs::weakly_canonical(library, error)).second) libraries.push_back(library);
+    }
   }
-  std::sort(libraries.begin(), libraries.end());
   return libraries;
 }
 
@@ -147,7 +155,7 @@ std::string describe_capabilities(const bnconf_capabilities& c) {
          "; estimators " + bits(c.estimators, {"unbiased", "unbiased_clamped", "population"}) +
          "; features " +
          bits(c.features, {"running_stats", "saved_stats", "momentum_none", "no_affine",
-                           "untracked", "validates_input"});
+                           "untracked", "validates_input", "global_stats"});
 }
 
 std::vector<BackendListing> list_backends() {

@@ -531,7 +531,7 @@ std::string unsupported_reason(const bnconf_capabilities& caps, const formats::C
   const auto& s = c.spec;
   const bool error_case = s.operation == Operation::error;
   if (error_case && !(caps.features & BNCONF_FEATURE_VALIDATES_INPUT)) {
-    return "does not declare input validation (errors tier)";
+    return "input validation (errors tier)";
   }
   if (!has(caps.dtypes, static_cast<int>(s.dtype)))
     return "dtype " + std::string(random::to_string(s.dtype));
@@ -586,8 +586,15 @@ std::string unsupported_reason(const bnconf_capabilities& caps, const formats::C
   if (!s.spec.track_running_stats && !(caps.features & BNCONF_FEATURE_UNTRACKED)) {
     return "track_running_stats=false";
   }
-  if (updates_running) {
-    if (!(caps.features & BNCONF_FEATURE_RUNNING_STATS)) return "running statistics";
+  const bool keeps_running = (caps.features & BNCONF_FEATURE_RUNNING_STATS) != 0;
+  const bool takes_running = keeps_running || (caps.features & BNCONF_FEATURE_GLOBAL_STATS) != 0;
+  // A backend that only takes given statistics (GLOBAL_STATS) is still judged on a tracked
+  // training step's y and batch statistics; sequences and pipelines chain running statistics.
+  if (updates_running && !keeps_running &&
+      (s.operation != Operation::forward_train || !takes_running)) {
+    return "running statistics";
+  }
+  if (updates_running && keeps_running) {
     if (!has(caps.conventions, static_cast<int>(s.spec.momentum_convention))) {
       return "momentum convention " + std::string(ref::to_string(s.spec.momentum_convention));
     }
@@ -598,7 +605,7 @@ std::string unsupported_reason(const bnconf_capabilities& caps, const formats::C
     if (!s.spec.momentum && !(caps.features & BNCONF_FEATURE_MOMENTUM_NONE)) return "momentum none";
   }
   if ((s.operation == Operation::forward_eval || s.operation == Operation::backward_eval) &&
-      s.spec.track_running_stats && !(caps.features & BNCONF_FEATURE_RUNNING_STATS)) {
+      s.spec.track_running_stats && !takes_running) {
     return "running statistics";
   }
   return "";
@@ -615,6 +622,14 @@ Execution execute_case(const Backend& backend, const formats::Case& c) {
       const auto f =
           call_forward_train(backend, c.spec, c.inputs.at("x"), weight, bias, running, execution);
       if (execution.status == CallStatus::ok) store_forward_train(execution.outputs, f, saved);
+      if (running && !supports(backend, BNCONF_FEATURE_RUNNING_STATS)) {
+        // Declared: the backend keeps no running statistics (GLOBAL_STATS only).
+        for (const char* name : {"running_mean", "running_var", "num_batches_tracked"}) {
+          execution.outputs.erase(name);
+          execution.unchecked.emplace_back(name);
+        }
+        execution.unchecked_reason = "the backend keeps no running statistics";
+      }
       break;
     }
     case Operation::forward_eval:

@@ -63,6 +63,9 @@ std::string serialise(const Execution& e) {
   put_string(out, e.message);
   put_u64(out, e.violations.size());
   for (const auto& v : e.violations) put_string(out, v);
+  put_u64(out, e.unchecked.size());
+  for (const auto& name : e.unchecked) put_string(out, name);
+  put_string(out, e.unchecked_reason);
   put_u64(out, e.outputs.size());
   for (const auto& [name, array] : e.outputs) {
     put_string(out, name);
@@ -86,6 +89,12 @@ bool deserialise(const std::string& bytes, Execution& e) {
     e.violations.push_back(v);
   }
   if (!in.u64(count)) return false;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    std::string name;
+    if (!in.string(name)) return false;
+    e.unchecked.push_back(name);
+  }
+  if (!in.string(e.unchecked_reason) || !in.u64(count)) return false;
   for (std::uint64_t i = 0; i < count; ++i) {
     std::string name;
     std::uint64_t rank = 0, n = 0;

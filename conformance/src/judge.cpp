@@ -1,5 +1,6 @@
 #include "bnconf/conformance/judge.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <sstream>
@@ -167,6 +168,7 @@ void judge_execution(const formats::Case& c, const Execution& e, CaseResult& res
   if (error_case || e.status != CallStatus::ok) return;
   result.status = CaseStatus::pass;
   for (const auto& [name, expected] : c.expected) {
+    if (std::find(e.unchecked.begin(), e.unchecked.end(), name) != e.unchecked.end()) continue;
     const auto found = e.outputs.find(name);
     if (found == e.outputs.end()) {
       if (optional_output(name)) continue;
@@ -188,6 +190,12 @@ void judge_execution(const formats::Case& c, const Execution& e, CaseResult& res
       if (!o.passed) failed += (failed.empty() ? "" : ", ") + o.name;
     }
     result.message = "out of bound: " + failed;
+  }
+  if (!e.unchecked.empty()) {
+    std::string names;
+    for (const auto& name : e.unchecked) names += (names.empty() ? "" : ", ") + name;
+    result.message += (result.message.empty() ? "" : "; ") + ("not checked: " + names) + " (" +
+                      e.unchecked_reason + ")";
   }
 }
 

@@ -61,9 +61,10 @@ std::string long_number(double v) {
 // One line per output check of a failing case.
 std::string failure_block(const CaseResult& r) {
   std::ostringstream out;
-  out << to_string(r.status) << "  " << r.id << "  (" << r.dtype << ", " << r.layout << ", "
-      << r.operation << ")\n";
+  out << to_string(r.status) << (r.expected_failure.empty() ? "" : " (expected)") << "  " << r.id
+      << "  (" << r.dtype << ", " << r.layout << ", " << r.operation << ")\n";
   if (!r.message.empty()) out << "    " << r.message << "\n";
+  if (!r.expected_failure.empty()) out << "    expected: " << r.expected_failure << "\n";
   for (const auto& o : r.outputs) {
     if (o.passed) continue;
     out << "    " << o.name << ": " << o.reason;
@@ -100,6 +101,25 @@ void Report::add(CaseResult result) {
   write_files();
 }
 
+void Report::set_stale_expectations(std::vector<std::string> stale) {
+  info_.stale_expectations = std::move(stale);
+}
+
+std::size_t Report::expected_failure_count() const {
+  std::size_t n = 0;
+  for (const auto& r : results_) n += r.expected_failure.empty() ? 0 : 1;
+  return n;
+}
+
+std::size_t Report::unexplained_count() const {
+  std::size_t n = 0;
+  for (const auto& r : results_) {
+    const bool bad = r.status != CaseStatus::pass && r.status != CaseStatus::unsupported;
+    n += bad && r.expected_failure.empty() ? 1 : 0;
+  }
+  return n;
+}
+
 void Report::finish() {
   complete_ = true;
   write_files();
@@ -116,6 +136,10 @@ std::string Report::count_line() const {
   std::string line = "tests:" + std::to_string(results_.size());
   for (const auto& [status, n] : counts())
     line += " " + to_string(status) + ":" + std::to_string(n);
+  if (!info_.expectations.empty()) {
+    line += " (expected failures:" + std::to_string(expected_failure_count()) +
+            " unexplained:" + std::to_string(unexplained_count()) + ")";
+  }
   return line;
 }
 
@@ -124,6 +148,8 @@ void Report::write_files() const {
     Json json;
     Json summary = Json::object();
     for (const auto& [status, n] : counts()) summary[to_string(status)] = n;
+    summary["expected_failures"] = expected_failure_count();
+    summary["unexplained"] = unexplained_count();
     json["summary"] = summary;
     json["backend"] = {{"name", info_.backend_name},
                        {"version", info_.backend_version},
@@ -134,6 +160,9 @@ void Report::write_files() const {
     json["selected"] = info_.selected;
     json["fixtures"] = info_.fixtures;
     json["load_errors"] = info_.load_errors;
+    if (!info_.expectations.empty()) {
+      json["expectations"] = {{"file", info_.expectations}, {"stale", info_.stale_expectations}};
+    }
     Json cases = Json::array();
     for (const auto& r : results_) {
       Json outputs = Json::array();
@@ -156,6 +185,7 @@ void Report::write_files() const {
                        {"layout", r.layout},
                        {"status", to_string(r.status)},
                        {"message", r.message},
+                       {"expected_failure", r.expected_failure},
                        {"seconds", r.seconds},
                        {"outputs", outputs}});
     }
@@ -229,6 +259,7 @@ std::string Report::terminal_summary() const {
     }
   }
   for (const auto& e : info_.load_errors) out << "LOAD ERROR  " << e << "\n";
+  for (const auto& s : info_.stale_expectations) out << "STALE EXPECTATION  " << s << "\n";
   return out.str();
 }
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "bnconf/conformance/expectations.hpp"
 #include "bnconf/conformance/isolation.hpp"
 #include "bnconf/formats/results_file.hpp"
 
@@ -61,6 +62,13 @@ Report judge_all(const formats::FixtureSet& set, const RunOptions& options, RunI
   const auto cases = select_cases(set, options);
   info.selected = cases.size();
   info.rule = to_string(options.rule);
+  Expectations expectations;
+  if (!options.expectations_path.empty()) {
+    expectations = read_expectations(options.expectations_path, info.backend_version);
+    info.expectations = options.expectations_path;
+  }
+  // Per entry: selected cases it matches, and how many of them did not pass.
+  std::vector<std::pair<std::size_t, std::size_t>> entry_use(expectations.failures.size());
   Report report(std::move(info), options.json_path, options.junit_path);
   Progress progress(options.progress, cases.size());
   for (std::size_t i = 0; i < cases.size(); ++i) {
@@ -68,10 +76,27 @@ Report judge_all(const formats::FixtureSet& set, const RunOptions& options, RunI
     const auto start = std::chrono::steady_clock::now();
     CaseResult result = new_result(*cases[i]);
     judge_one(*cases[i], result);
+    if (const ExpectedFailure* e = expectations.match(result.id)) {
+      auto& use = entry_use[static_cast<std::size_t>(e - expectations.failures.data())];
+      ++use.first;
+      if (result.status != CaseStatus::pass && result.status != CaseStatus::unsupported) {
+        ++use.second;
+        result.expected_failure = e->explanation();
+      }
+    }
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     report.add(std::move(result));
   }
+  std::vector<std::string> stale;
+  for (std::size_t k = 0; k < entry_use.size(); ++k) {
+    if (entry_use[k].first > 0 && entry_use[k].second == 0) {
+      stale.push_back(expectations.path + ": \"" + expectations.failures[k].cases + "\" matched " +
+                      std::to_string(entry_use[k].first) +
+                      " selected cases and none failed: the expectation is stale");
+    }
+  }
+  report.set_stale_expectations(std::move(stale));
   report.finish();
   return report;
 }
@@ -105,7 +130,10 @@ std::vector<const formats::Case*> select_cases(const formats::FixtureSet& set,
 }
 
 Report run_backend(const Backend& backend, const RunOptions& options) {
-  RunInfo info{backend.name(), backend.version(), backend.origin(), {}, 0, {}};
+  RunInfo info;
+  info.backend_name = backend.name();
+  info.backend_version = backend.version();
+  info.backend_origin = backend.origin();
   const formats::FixtureSet set = load(options, info);
   return judge_all(set, options, std::move(info), [&](const formats::Case& c, CaseResult& result) {
     const std::string missing = unsupported_reason(backend.capabilities(), c);
@@ -126,7 +154,10 @@ Report run_backend(const Backend& backend, const RunOptions& options) {
 
 Report check_results(const std::string& results_path, const RunOptions& options) {
   const formats::ResultsFile results = formats::read_results_file(results_path);
-  RunInfo info{results.backend_name, results.backend_version, results_path, {}, 0, {}};
+  RunInfo info;
+  info.backend_name = results.backend_name;
+  info.backend_version = results.backend_version;
+  info.backend_origin = results_path;
   const formats::FixtureSet set = load(options, info);
   for (const auto& e : results.errors) info.load_errors.push_back(e);
   return judge_all(set, options, std::move(info), [&](const formats::Case& c, CaseResult& result) {

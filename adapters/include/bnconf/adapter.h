@@ -46,13 +46,18 @@ typedef enum bnconf_status {
   BNCONF_BACKEND_ERROR = 3
 } bnconf_status;
 
-typedef enum bnconf_dtype { BNCONF_F64 = 0, BNCONF_F32 = 1, BNCONF_F16 = 2, BNCONF_BF16 = 3 } bnconf_dtype;
+typedef enum bnconf_dtype {
+  BNCONF_F64 = 0,
+  BNCONF_F32 = 1,
+  BNCONF_F16 = 2,
+  BNCONF_BF16 = 3
+} bnconf_dtype;
 
 typedef enum bnconf_layout { BNCONF_CHANNELS_FIRST = 0, BNCONF_CHANNELS_LAST = 1 } bnconf_layout;
 
 typedef enum bnconf_momentum_convention {
-  BNCONF_WEIGHTS_BATCH = 0,   /* new = (1 - m) old + m batch   (PyTorch, cuDNN, TF) */
-  BNCONF_WEIGHTS_RUNNING = 1  /* new = m old + (1 - m) batch   (ONNX, Keras) */
+  BNCONF_WEIGHTS_BATCH = 0,  /* new = (1 - m) old + m batch   (PyTorch, cuDNN, TF) */
+  BNCONF_WEIGHTS_RUNNING = 1 /* new = m old + (1 - m) batch   (ONNX, Keras) */
 } bnconf_momentum_convention;
 
 typedef enum bnconf_var_estimator {
@@ -67,30 +72,35 @@ typedef enum bnconf_var_estimator {
 #define BNCONF_OP_BACKWARD_TRAIN (1u << 2)
 #define BNCONF_OP_BACKWARD_EVAL (1u << 3)
 
-#define BNCONF_FEATURE_RUNNING_STATS (1u << 0)  /* updates running statistics in forward_train */
-#define BNCONF_FEATURE_SAVED_STATS (1u << 1)    /* returns batch mean, var and saved invstd */
-#define BNCONF_FEATURE_MOMENTUM_NONE (1u << 2)  /* cumulative average (momentum none) */
-#define BNCONF_FEATURE_NO_AFFINE (1u << 3)      /* affine = 0 */
-#define BNCONF_FEATURE_UNTRACKED (1u << 4)      /* track_running_stats = 0 */
+#define BNCONF_FEATURE_RUNNING_STATS (1u << 0)   /* updates running statistics in forward_train */
+#define BNCONF_FEATURE_SAVED_STATS (1u << 1)     /* returns batch mean, var and saved invstd */
+#define BNCONF_FEATURE_MOMENTUM_NONE (1u << 2)   /* cumulative average (momentum none) */
+#define BNCONF_FEATURE_NO_AFFINE (1u << 3)       /* affine = 0 */
+#define BNCONF_FEATURE_UNTRACKED (1u << 4)       /* track_running_stats = 0 */
 #define BNCONF_FEATURE_VALIDATES_INPUT (1u << 5) /* rejects invalid input (errors tier) */
+/* Normalises with given running statistics in forward_eval and backward_eval without keeping
+ * any itself (oneDNN's global statistics): implied by RUNNING_STATS. A backend with GLOBAL_STATS
+ * but not RUNNING_STATS is judged on y and the batch statistics of training cases that track
+ * running statistics; their running outputs are reported as not checked. */
+#define BNCONF_FEATURE_GLOBAL_STATS (1u << 6)
 
 typedef struct bnconf_capabilities {
   uint32_t struct_size;
-  uint32_t dtypes;       /* bit (1 << bnconf_dtype) per supported dtype */
-  uint32_t layouts;      /* bit (1 << bnconf_layout) per supported layout */
-  uint32_t ranks;        /* bit (1 << r) per supported rank r */
-  uint32_t operations;   /* BNCONF_OP_* */
-  uint32_t conventions;  /* bit (1 << bnconf_momentum_convention) */
-  uint32_t estimators;   /* bit (1 << bnconf_var_estimator) */
-  uint32_t features;     /* BNCONF_FEATURE_* */
+  uint32_t dtypes;      /* bit (1 << bnconf_dtype) per supported dtype */
+  uint32_t layouts;     /* bit (1 << bnconf_layout) per supported layout */
+  uint32_t ranks;       /* bit (1 << r) per supported rank r */
+  uint32_t operations;  /* BNCONF_OP_* */
+  uint32_t conventions; /* bit (1 << bnconf_momentum_convention) */
+  uint32_t estimators;  /* bit (1 << bnconf_var_estimator) */
+  uint32_t features;    /* BNCONF_FEATURE_* */
 } bnconf_capabilities;
 
 /* The configuration of one call. */
 typedef struct bnconf_params {
   uint32_t struct_size;
   double eps;
-  double momentum;      /* ignored when momentum_none */
-  int32_t momentum_none; /* 1: m = 1 / num_batches_tracked after the increment */
+  double momentum;             /* ignored when momentum_none */
+  int32_t momentum_none;       /* 1: m = 1 / num_batches_tracked after the increment */
   int32_t momentum_convention; /* bnconf_momentum_convention */
   int32_t var_estimator;       /* bnconf_var_estimator, for the running variance */
   int32_t affine;              /* 0: gamma = 1, beta = 0, weight and bias absent */

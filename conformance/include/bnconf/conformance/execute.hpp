@@ -21,6 +21,9 @@ struct Execution {
   std::map<std::string, formats::Array> outputs;  // named like expected outputs
   // Misbehaviour seen around the call: "wrote 8 bytes past the end of y", "modified input x".
   std::vector<std::string> violations;
+  // Expected outputs the backend declared it does not produce, and why; not judged.
+  std::vector<std::string> unchecked;
+  std::string unchecked_reason;
 };
 
 // Why a case cannot run on a backend (its capabilities lack something the case needs), or

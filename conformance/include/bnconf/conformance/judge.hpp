@@ -40,6 +40,8 @@ struct CaseResult {
   std::string message;  // one line: why it is not a pass
   std::vector<OutputCheck> outputs;
   double seconds = 0;
+  // Set when the case did not pass and an --expect entry explains why ("kind: reason (issue)").
+  std::string expected_failure;
 };
 
 CaseResult new_result(const formats::Case& c);

@@ -19,6 +19,9 @@ struct RunInfo {
   std::size_t selected = 0;  // cases selected for the run
   std::vector<std::string> load_errors;
   std::string rule = "error_model";  // what the bounds come from
+  std::string expectations = "";     // the --expect file, if any
+  // --expect entries that matched selected cases none of which failed.
+  std::vector<std::string> stale_expectations = {};
 };
 
 class Report {
@@ -27,6 +30,11 @@ class Report {
 
   void add(CaseResult result);  // and rewrite the report files
   void finish();                // marks the report complete and writes it a last time
+  void set_stale_expectations(std::vector<std::string> stale);
+
+  // Cases that did not pass (fail, crash, timeout, backend error) and no --expect entry explains.
+  std::size_t unexplained_count() const;
+  std::size_t expected_failure_count() const;
 
   const std::vector<CaseResult>& results() const { return results_; }
   std::map<CaseStatus, std::size_t> counts() const;

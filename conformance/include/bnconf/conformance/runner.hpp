@@ -20,8 +20,9 @@ struct RunOptions {
   double timeout_seconds = 60;
   std::string json_path;
   std::string junit_path;
-  bool progress = false;  // a progress bar on stderr
-  ToleranceRule rule;     // default: the error model
+  bool progress = false;          // a progress bar on stderr
+  ToleranceRule rule;             // default: the error model
+  std::string expectations_path;  // --expect: explained failures (expectations.hpp)
 };
 
 // The committed golden set of this source tree.
