@@ -1,0 +1,217 @@
+// The libtorch adapter: PyTorch's C++ core (Debian's libtorch-dev) behind the adapter ABI.
+//
+// Every number comes from libtorch (README.md):
+// - y and the running-statistics update from torch::nn::functional::batch_norm, the C++ frontend's
+//   batch norm (at::batch_norm -> at::native_batch_norm on the CPU), which also makes libtorch's
+//   own checks: channel counts of weight, bias and running statistics, "more than 1 value per
+//   channel when training", running statistics in evaluation mode.
+// - batch_mean and saved_invstd from at::native_batch_norm in training; the biased batch_var from
+//   at::batch_norm_update_stats, the kernel PyTorch's own fallbacks use for it.
+// - dx, dweight, dbias from at::native_batch_norm_backward: through the saved batch statistics in
+//   training, through the running statistics in evaluation.
+// What nn.BatchNorm{1,2,3}d does around those calls, the adapter does: the rank check of the
+// module that takes the input, num_batches_tracked += 1 in a tracked training step, and momentum
+// None as 1 / num_batches_tracked. libtorch offers PyTorch's conventions only: weights on the
+// batch statistics, unbiased running variance.
+#include <ATen/ATen.h>
+#include <torch/torch.h>
+
+#include <string>
+
+#include "bnconf/adapter.hpp"
+#include "libtorch_tensors.hpp"
+
+namespace bnconf::backends::libtorch {
+namespace {
+
+using adapter::InvalidArgument;
+namespace F = torch::nn::functional;
+
+// nn.BatchNorm1d takes 2D or 3D input, BatchNorm2d 4D, BatchNorm3d 5D: no module takes the rest.
+void check_rank(const bnconf_tensor& x) {
+  if (x.rank < 2 || x.rank > 5) {
+    throw InvalidArgument(
+        "expected 2D or 3D input (BatchNorm1d), 4D (BatchNorm2d) or 5D "
+        "(BatchNorm3d), got " +
+        std::to_string(x.rank) + "D input");
+  }
+}
+
+// Runs a libtorch call, turning libtorch's argument errors (c10::Error from TORCH_CHECK) into the
+// ABI's invalid-argument status with libtorch's own message.
+template <class Call>
+auto rejecting(Call&& call) -> decltype(call()) {
+  try {
+    return call();
+  } catch (const c10::Error& e) {
+    throw InvalidArgument(std::string("libtorch rejected the call: ") + e.what_without_backtrace());
+  }
+}
+
+struct Parameters {
+  at::Tensor weight, bias;  // undefined without affine
+};
+
+Parameters parameters_of(const bnconf_params& params, const bnconf_tensor& x,
+                         const bnconf_vector& weight, const bnconf_vector& bias) {
+  if (!params.affine) return {};
+  const auto type = parameter_type_of(static_cast<bnconf_dtype>(x.dtype));
+  return {channel_tensor(weight, type), channel_tensor(bias, type)};
+}
+
+struct Running {
+  at::Tensor mean, var;  // undefined when not tracking
+};
+
+Running running_of(const bnconf_running* running, const bnconf_tensor& x) {
+  if (!running) return {};
+  const auto type = parameter_type_of(static_cast<bnconf_dtype>(x.dtype));
+  return {channel_tensor(running->mean, type), channel_tensor(running->var, type)};
+}
+
+F::BatchNormFuncOptions options_of(const Parameters& p, bool training, double momentum,
+                                   double eps) {
+  return F::BatchNormFuncOptions()
+      .weight(p.weight)
+      .bias(p.bias)
+      .training(training)
+      .momentum(momentum)
+      .eps(eps);
+}
+
+void check_gradient_shape(const at::Tensor& x, const at::Tensor& dy) {
+  // Autograd's check on a gradient handed to backward(): native_batch_norm_backward assumes it.
+  if (x.sizes() != dy.sizes()) {
+    throw InvalidArgument("Mismatch in shape: grad_output has a shape of " + c10::str(dy.sizes()) +
+                          " and output has a shape of " + c10::str(x.sizes()));
+  }
+}
+
+class LibTorchBackend final : public adapter::Backend {
+ public:
+  const char* name() const override { return "libtorch"; }
+  const char* version() const override { return BNCONF_TORCH_VERSION " (cpu)"; }
+
+  bnconf_capabilities capabilities() const override {
+    bnconf_capabilities c =
+        adapter::full_capabilities((1u << BNCONF_F64) | (1u << BNCONF_F32) | (1u << BNCONF_BF16));
+    c.conventions = 1u << BNCONF_WEIGHTS_BATCH;
+    c.estimators = 1u << BNCONF_VAR_UNBIASED;
+    return c;
+  }
+
+  void forward_train(const bnconf_params& params, const bnconf_tensor& x,
+                     const bnconf_vector& weight, const bnconf_vector& bias,
+                     const bnconf_running* running_in, bnconf_tensor_out y,
+                     bnconf_vector_out batch_mean, bnconf_vector_out batch_var,
+                     bnconf_vector_out saved_invstd, bnconf_running_out* running_out) override {
+    check_rank(x);
+    const at::Tensor input = view_of(x);
+    const Parameters p = parameters_of(params, x, weight, bias);
+    Running running = running_of(params.track_running_stats ? running_in : nullptr, x);
+    std::int64_t tracked = running_in ? running_in->num_batches_tracked : 0;
+    double momentum = params.momentum;
+    if (running.mean.defined()) {
+      ++tracked;  // nn.BatchNorm counts the step before it picks the factor
+      if (params.momentum_none) momentum = 1.0 / static_cast<double>(tracked);
+    }
+    const at::Tensor out = rejecting([&] {
+      return F::batch_norm(input, running.mean, running.var,
+                           options_of(p, true, momentum, params.eps));
+    });
+    output_view(x, y.data).copy_(out);
+    if (batch_mean.data || saved_invstd.data || batch_var.data) {
+      // Scratch running statistics in the parameter type, left unchanged by momentum 0, make
+      // libtorch take its mixed-precision path for f16/bf16 input as nn.BatchNorm's float
+      // buffers do; without them it returns the statistics rounded to the input's dtype.
+      const auto type = parameter_type_of(static_cast<bnconf_dtype>(x.dtype));
+      const auto channels = input.size(1);
+      const at::Tensor scratch_mean = at::zeros({channels}, at::TensorOptions().dtype(type));
+      const at::Tensor scratch_var = at::ones({channels}, at::TensorOptions().dtype(type));
+      const auto saved = at::native_batch_norm(input, p.weight, p.bias, scratch_mean, scratch_var,
+                                               true, 0.0, params.eps);
+      write_channels(std::get<1>(saved), batch_mean);
+      write_channels(std::get<2>(saved), saved_invstd);
+      write_channels(
+          std::get<1>(at::batch_norm_update_stats(input, scratch_mean, scratch_var, 0.0)),
+          batch_var);
+    }
+    if (running.mean.defined() && running_out) {
+      write_channels(running.mean, running_out->mean);
+      write_channels(running.var, running_out->var);
+      running_out->num_batches_tracked = tracked;
+    }
+  }
+
+  void forward_eval(const bnconf_params& params, const bnconf_tensor& x,
+                    const bnconf_vector& weight, const bnconf_vector& bias,
+                    const bnconf_running* running, bnconf_tensor_out y) override {
+    check_rank(x);
+    const Parameters p = parameters_of(params, x, weight, bias);
+    const Running r = running_of(params.track_running_stats ? running : nullptr, x);
+    // nn.BatchNorm normalises with batch statistics when it has no running statistics.
+    const bool batch_statistics = !params.track_running_stats;
+    const at::Tensor out = rejecting([&] {
+      return F::batch_norm(view_of(x), r.mean, r.var,
+                           options_of(p, batch_statistics, params.momentum, params.eps));
+    });
+    output_view(x, y.data).copy_(out);
+  }
+
+  void backward_train(const bnconf_params& params, const bnconf_tensor& x, const bnconf_tensor& dy,
+                      const bnconf_vector& weight, bnconf_tensor_out dx, bnconf_vector_out dweight,
+                      bnconf_vector_out dbias) override {
+    check_rank(x);
+    const at::Tensor input = view_of(x), grad = view_of(dy);
+    check_gradient_shape(input, grad);
+    const Parameters p = parameters_of(params, x, weight, weight);
+    rejecting([&] {
+      const auto saved =
+          at::native_batch_norm(input, p.weight, p.bias, {}, {}, true, 0.0, params.eps);
+      write_gradients(at::native_batch_norm_backward(
+                          grad, input, p.weight, {}, {}, std::get<1>(saved), std::get<2>(saved),
+                          true, params.eps, {true, params.affine != 0, params.affine != 0}),
+                      x, dx, dweight, dbias);
+      return 0;
+    });
+  }
+
+  void backward_eval(const bnconf_params& params, const bnconf_tensor& x, const bnconf_tensor& dy,
+                     const bnconf_vector& weight, const bnconf_running* running,
+                     bnconf_tensor_out dx, bnconf_vector_out dweight,
+                     bnconf_vector_out dbias) override {
+    if (!params.track_running_stats) {
+      return backward_train(params, x, dy, weight, dx, dweight, dbias);
+    }
+    check_rank(x);
+    const at::Tensor input = view_of(x), grad = view_of(dy);
+    check_gradient_shape(input, grad);
+    const Parameters p = parameters_of(params, x, weight, weight);
+    const Running r = running_of(running, x);
+    rejecting([&] {
+      if (!r.mean.defined()) {
+        // What native_batch_norm_backward would dereference: say it as libtorch's forward does.
+        TORCH_CHECK(false, "running_mean must be defined in evaluation mode");
+      }
+      write_gradients(at::native_batch_norm_backward(
+                          grad, input, p.weight, r.mean, r.var, {}, {}, false, params.eps,
+                          {true, params.affine != 0, params.affine != 0}),
+                      x, dx, dweight, dbias);
+      return 0;
+    });
+  }
+
+ private:
+  static void write_gradients(const std::tuple<at::Tensor, at::Tensor, at::Tensor>& grads,
+                              const bnconf_tensor& x, bnconf_tensor_out dx,
+                              bnconf_vector_out dweight, bnconf_vector_out dbias) {
+    output_view(x, dx.data).copy_(std::get<0>(grads));
+    if (std::get<1>(grads).defined()) write_channels(std::get<1>(grads), dweight);
+    if (std::get<2>(grads).defined()) write_channels(std::get<2>(grads), dbias);
+  }
+};
+
+}  // namespace
+}  // namespace bnconf::backends::libtorch
+
+BNCONF_EXPORT_BACKEND(bnconf::backends::libtorch::LibTorchBackend)
