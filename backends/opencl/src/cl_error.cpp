@@ -1,0 +1,54 @@
+#include "cl.hpp"
+
+namespace bnconf::opencl {
+
+std::string error_name(cl_int code) {
+  const char* name = "unknown OpenCL error";
+  switch (code) {
+#define BNCONF_CL_CASE(c) \
+  case c:                 \
+    name = #c;            \
+    break;
+    BNCONF_CL_CASE(CL_DEVICE_NOT_FOUND)
+    BNCONF_CL_CASE(CL_DEVICE_NOT_AVAILABLE)
+    BNCONF_CL_CASE(CL_COMPILER_NOT_AVAILABLE)
+    BNCONF_CL_CASE(CL_MEM_OBJECT_ALLOCATION_FAILURE)
+    BNCONF_CL_CASE(CL_OUT_OF_RESOURCES)
+    BNCONF_CL_CASE(CL_OUT_OF_HOST_MEMORY)
+    BNCONF_CL_CASE(CL_BUILD_PROGRAM_FAILURE)
+    BNCONF_CL_CASE(CL_INVALID_VALUE)
+    BNCONF_CL_CASE(CL_INVALID_PLATFORM)
+    BNCONF_CL_CASE(CL_INVALID_DEVICE)
+    BNCONF_CL_CASE(CL_INVALID_CONTEXT)
+    BNCONF_CL_CASE(CL_INVALID_COMMAND_QUEUE)
+    BNCONF_CL_CASE(CL_INVALID_MEM_OBJECT)
+    BNCONF_CL_CASE(CL_INVALID_BUILD_OPTIONS)
+    BNCONF_CL_CASE(CL_INVALID_PROGRAM)
+    BNCONF_CL_CASE(CL_INVALID_PROGRAM_EXECUTABLE)
+    BNCONF_CL_CASE(CL_INVALID_KERNEL_NAME)
+    BNCONF_CL_CASE(CL_INVALID_KERNEL)
+    BNCONF_CL_CASE(CL_INVALID_ARG_INDEX)
+    BNCONF_CL_CASE(CL_INVALID_ARG_VALUE)
+    BNCONF_CL_CASE(CL_INVALID_ARG_SIZE)
+    BNCONF_CL_CASE(CL_INVALID_KERNEL_ARGS)
+    BNCONF_CL_CASE(CL_INVALID_WORK_DIMENSION)
+    BNCONF_CL_CASE(CL_INVALID_WORK_GROUP_SIZE)
+    BNCONF_CL_CASE(CL_INVALID_WORK_ITEM_SIZE)
+    BNCONF_CL_CASE(CL_INVALID_GLOBAL_OFFSET)
+    BNCONF_CL_CASE(CL_INVALID_BUFFER_SIZE)
+    BNCONF_CL_CASE(CL_INVALID_GLOBAL_WORK_SIZE)
+#undef BNCONF_CL_CASE
+    case -1001:  // the ICD loader's CL_PLATFORM_NOT_FOUND_KHR (cl_khr_icd): no driver installed
+      name = "CL_PLATFORM_NOT_FOUND_KHR";
+      break;
+    default:
+      break;
+  }
+  return std::string(name) + " (" + std::to_string(code) + ")";
+}
+
+std::string describe(const cl::Error& error) {
+  return std::string(error.what()) + " failed: " + error_name(error.err());
+}
+
+}  // namespace bnconf::opencl
