@@ -1,0 +1,138 @@
+"""The loop shared by every Python producer: read cases, let a framework runner compute them,
+write a results file that `bnconf check --results FILE` judges.
+
+A runner is an object with `name` (backend_name), `version` (backend_version: framework version
+and device) and `run(case) -> {output name: numpy array}` in logical (N, C, ...) order. It raises
+`Unsupported(reason)` for a configuration its framework cannot express faithfully; any other
+exception is the framework's answer: `invalid_argument` for an error-tier case (the input was
+rejected, as it should be), `backend_error` for a valid case."""
+import argparse
+import os
+import pickle
+import sys
+import time
+import traceback
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bnconf_fixtures import default_fixture_paths, iter_cases  # noqa: E402
+from bnconf_results import ResultsWriter  # noqa: E402
+
+
+class Unsupported(Exception):
+    """The framework cannot express the case's configuration; the message says why."""
+
+
+# ---- what a case asks of a framework's semantics (docs/semantics.md) -------------------------
+
+def updates_running_stats(case):
+    """True when the case's expected outputs contain updated running statistics, i.e. when the
+    momentum convention and the running-variance estimator are observable."""
+    return case.tracked and case.entry in ("forward_train", "sequence", "pipeline")
+
+
+def require_running_update(case, framework, conventions, estimator, cumulative=False):
+    """Unsupported unless the framework's running-statistics update is the case's: the same
+    momentum convention (or a cumulative average it implements) and the same estimator.
+    A convention is never translated (1 - m is not exact in binary floating point)."""
+    if not updates_running_stats(case):
+        return
+    if case.momentum is None:
+        if not cumulative:
+            raise Unsupported(f"{framework} has no cumulative-average momentum (momentum=None)")
+    elif case.convention not in conventions:
+        raise Unsupported(f"{framework} updates running statistics with convention "
+                          f"{'/'.join(conventions)}, the case uses {case.convention}")
+    if case.estimator != estimator:
+        raise Unsupported(f"{framework}'s running variance uses the {estimator} estimator, "
+                          f"the case uses {case.estimator}")
+
+
+def is_training(case):
+    """Whether the entry point normalises with batch statistics (untracked eval does too)."""
+    return case.entry in ("forward_train", "backward_train", "sequence", "pipeline") or (
+        case.entry in ("forward_eval", "backward_eval") and not case.tracked)
+
+
+# ---- running a callable in a child process ------------------------------------------------------
+
+def call_isolated(fn):
+    """Runs fn() in a forked child and returns its result. Used for calls known to kill the
+    process on some inputs (e.g. a SIGFPE on an empty batch), so that one case cannot take the
+    whole producer down. Raises RuntimeError naming the signal if the child dies."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        os.close(read_fd)
+        try:
+            payload = pickle.dumps(("ok", fn()))
+        except BaseException as e:  # the child reports every exception to the parent
+            payload = pickle.dumps(("error", f"{type(e).__name__}: {e}"))
+        with os.fdopen(write_fd, "wb") as pipe:
+            pipe.write(payload)
+        os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        raise RuntimeError(f"the call killed the process with signal {os.WTERMSIG(status)}")
+    kind, value = pickle.loads(data)
+    if kind == "error":
+        raise RuntimeError(value)
+    return value
+
+
+# ---- the loop -----------------------------------------------------------------------------------
+
+def run_case(runner, case, writer):
+    try:
+        outputs = runner.run(case)
+    except Unsupported as e:
+        writer.add(case.id, "unsupported", str(e))
+        return
+    except Exception as e:  # the framework's own answer, whatever its exception type
+        text = f"{type(e).__name__}: {e}".strip()[:2000]
+        writer.add(case.id, "invalid_argument" if case.operation == "error" else "backend_error",
+                   text)
+        return
+    if case.operation == "error":  # the invalid input was accepted; no output is compared
+        writer.add(case.id, "ok", "the framework accepted the invalid input")
+        return
+    missing = sorted(set(case.expected) - set(outputs))
+    selected = {}
+    for name, shape in case.expected.items():
+        if name in outputs:
+            selected[name] = np.asarray(outputs[name], dtype=np.float64).reshape(shape)
+    if missing:  # a producer bug, not the framework's: say so
+        writer.add(case.id, "backend_error", f"producer did not compute {', '.join(missing)}")
+        return
+    writer.add(case.id, "ok", outputs.get("__message__", ""), selected)
+
+
+def main(make_runner, description, argv=None):
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--fixtures", nargs="+", default=None,
+                        help="fixture files or directories (default: the committed fixtures/)")
+    parser.add_argument("--out", required=True, help="results file to write")
+    parser.add_argument("--filter", default=None, help="glob on case ids, e.g. 'core.momentum.*'")
+    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    parser.add_argument("--verbose", action="store_true", help="print each case's status")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    runner = make_runner(args.device)
+    writer = ResultsWriter(runner.name, runner.version)
+    for case in iter_cases(args.fixtures or default_fixture_paths(), args.filter):
+        try:
+            run_case(runner, case, writer)
+        except Exception:  # a crash of the loop itself is a bug: record it, go on
+            writer.add(case.id, "backend_error", "producer crashed: " + traceback.format_exc())
+        if args.verbose:
+            status, message, _ = writer.entries[case.id]
+            print(f"{case.id}: {status} {message[:160]}", flush=True)
+    writer.write(args.out)
+    counts = " ".join(f"{k}:{v}" for k, v in writer.counts().items())
+    print(f"{runner.name} {runner.version}: {len(writer.entries)} cases, {counts}; "
+          f"wall time {time.perf_counter() - start:.1f} s -> {args.out}")
+    return 0
