@@ -110,8 +110,9 @@ void summary_table(std::ostringstream& out, const std::vector<Json>& reports) {
     out << "| " << cell(r["backend"].value("name", "?")) << " | "
         << cell(r["backend"].value("version", "?")) << " | " << how_run(r) << " | " << total.total()
         << " | " << total.pass << " | " << total.fail << " | " << explained << " | "
-        << total.unsupported << " | " << seconds_text(run_seconds(r))
-        << (r.value("complete", false) ? "" : " (incomplete)") << " |\n";
+        << total.unsupported << " | " << (how_run(r) == "results file" ? "judging only " : "")
+        << seconds_text(run_seconds(r)) << (r.value("complete", false) ? "" : " (incomplete)")
+        << " |\n";
   }
 }
 
@@ -170,7 +171,8 @@ void failures(std::ostringstream& out, const std::vector<Json>& reports) {
     out << "\n### " << r["backend"].value("name", "?") << " " << r["backend"].value("version", "?")
         << "\n\n";
     if (failing.empty()) {
-      out << "Every case it ran passed.\n";
+      out << (r["summary"].value("pass", 0) == 0 ? "It ran no case: every case was unsupported.\n"
+                                                 : "Every case it ran passed.\n");
       continue;
     }
     out << "| case | dtype | layout | status | failing outputs (worst element) | explanation |\n"
@@ -201,8 +203,9 @@ void unsupported_reasons(std::ostringstream& out, const std::vector<Json>& repor
     std::stable_sort(sorted.begin(), sorted.end(),
                      [](const auto& a, const auto& b) { return a.second > b.second; });
     for (const auto& [reason, n] : sorted) {
-      out << "| " << cell(r["backend"].value("name", "?")) << " | " << n << " | " << cell(reason)
-          << " |\n";
+      out << "| "
+          << cell(r["backend"].value("name", "?") + " " + r["backend"].value("version", "?"))
+          << " | " << n << " | " << cell(reason) << " |\n";
     }
   }
 }
@@ -221,7 +224,8 @@ std::string conformance_matrix_markdown(const MatrixSources& sources) {
          "crashes, timeouts and backend errors. *explained* failures are listed with their "
          "investigation in the backend's `expected-failures.json`; an unexplained failure is "
          "marked **UNEXPLAINED**. Run time is the sum of the per-case times (each case in its "
-         "own child process).\n\n## Summary\n\n";
+         "own child process); for a results file it is the judging alone, the framework having "
+         "run beforehand (backends/python/README.md has those times).\n\n## Summary\n\n";
   summary_table(out, reports);
   out << "\n## By dtype and tier\n\nEach cell: pass / fail / unsupported.\n\n";
   dtype_tier_table(out, reports);
