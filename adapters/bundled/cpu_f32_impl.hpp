@@ -805,84 +805,8 @@ class Kernels {
   }
 };
 
-// What the ABI header guarantees nothing about, and what adapter::validate leaves out but the
-// reference rejects as well (so that the errors tier sees the same answers).
-enum class Entry { forward_train, forward_eval, backward_train, backward_eval };
-
-inline void check_header(const bnconf_tensor& t, const char* name) {
-  const std::string what(name);
-  if (t.rank < 0 || t.rank > BNCONF_MAX_RANK) {
-    throw adapter::InvalidArgument(what + " has rank " + std::to_string(t.rank));
-  }
-  for (int axis = 0; axis < t.rank; ++axis) {
-    if (t.shape[axis] < 0) {
-      throw adapter::InvalidArgument(what + " has a negative extent on axis " +
-                                     std::to_string(axis));
-    }
-  }
-  if (t.layout != BNCONF_CHANNELS_FIRST && t.layout != BNCONF_CHANNELS_LAST) {
-    throw adapter::InvalidArgument(what + " has unknown layout " + std::to_string(t.layout));
-  }
-  if (!t.data && t.rank >= 2 && adapter::element_count(t) > 0) {
-    throw adapter::InvalidArgument(what + " has elements but no data");
-  }
-}
-
-inline void check_vector(const bnconf_vector& v, const char* name) {
-  if (v.length < 0 || (v.length > 0 && !v.data)) {
-    throw adapter::InvalidArgument(std::string(name) + " has length " + std::to_string(v.length) +
-                                   (v.data ? "" : " and no data"));
-  }
-}
-
-inline void check_call(const bnconf_params& params, const bnconf_tensor& x, const bnconf_tensor* dy,
-                       const bnconf_vector& weight, const bnconf_vector& bias,
-                       const bnconf_running* running, Entry entry) {
-  check_header(x, "input");
-  if (dy) check_header(*dy, "grad_output");
-  check_vector(weight, "weight");
-  check_vector(bias, "bias");
-  if (running) {
-    check_vector(running->mean, "running_mean");
-    check_vector(running->var, "running_var");
-  }
-  if (params.momentum_convention != BNCONF_WEIGHTS_BATCH &&
-      params.momentum_convention != BNCONF_WEIGHTS_RUNNING) {
-    throw adapter::InvalidArgument("unknown momentum convention " +
-                                   std::to_string(params.momentum_convention));
-  }
-  if (params.var_estimator < BNCONF_VAR_UNBIASED || params.var_estimator > BNCONF_VAR_POPULATION) {
-    throw adapter::InvalidArgument("unknown running variance estimator " +
-                                   std::to_string(params.var_estimator));
-  }
-  const bool training = entry == Entry::forward_train || entry == Entry::backward_train;
-  adapter::validate(params, x, dy, weight, bias, running, training);
-  if (!params.affine && (weight.length != 0 || bias.length != 0)) {
-    throw adapter::InvalidArgument("weight should be empty when affine=false but has " +
-                                   std::to_string(std::max(weight.length, bias.length)) +
-                                   " elements");
-  }
-  if (!params.track_running_stats && running) {
-    throw adapter::InvalidArgument(
-        "running statistics should be absent when track_running_stats=false");
-  }
-  if (params.track_running_stats && !running && entry == Entry::forward_train) {
-    throw adapter::InvalidArgument("running_mean must be defined when track_running_stats=true");
-  }
-  if (running && running->num_batches_tracked < 0) {
-    throw adapter::InvalidArgument("num_batches_tracked should be >= 0 not " +
-                                   std::to_string(running->num_batches_tracked));
-  }
-  if (dy && dy->dtype != x.dtype) {
-    throw adapter::InvalidArgument("grad_output should have the input's dtype");
-  }
-}
-
-inline void check_output(const bnconf_tensor& x, const void* out, const char* name) {
-  if (!out && adapter::element_count(x) > 0) {
-    throw std::invalid_argument(std::string("output ") + name + " has no buffer");
-  }
-}
+using adapter::check_output;
+using adapter::Entry;
 
 template <Bug kBug>
 class CpuF32Backend final : public adapter::Backend {
@@ -902,7 +826,7 @@ class CpuF32Backend final : public adapter::Backend {
                      bnconf_vector_out batch_mean, bnconf_vector_out batch_var,
                      bnconf_vector_out saved_invstd, bnconf_running_out* running_out) override {
     dispatch(x, [&]<class Io>(Io) {
-      check_call(params, x, nullptr, weight, bias, running_in, Entry::forward_train);
+      adapter::validate_call(params, x, nullptr, weight, bias, running_in, Entry::forward_train);
       check_output(x, y.data, "y");
       Kernels<kBug, Io>::forward_train(params, x, weight, bias, running_in, y.data, batch_mean,
                                        batch_var, saved_invstd, running_out);
@@ -913,7 +837,7 @@ class CpuF32Backend final : public adapter::Backend {
                     const bnconf_vector& weight, const bnconf_vector& bias,
                     const bnconf_running* running, bnconf_tensor_out y) override {
     dispatch(x, [&]<class Io>(Io) {
-      check_call(params, x, nullptr, weight, bias, running, Entry::forward_eval);
+      adapter::validate_call(params, x, nullptr, weight, bias, running, Entry::forward_eval);
       check_output(x, y.data, "y");
       Kernels<kBug, Io>::forward_eval(params, x, weight, bias, running, y.data);
     });
@@ -925,8 +849,8 @@ class CpuF32Backend final : public adapter::Backend {
     dispatch(x, [&]<class Io>(Io) {
       // The backward entry points take no bias; validate compares lengths only, so the weight
       // stands in for it.
-      check_call(params, x, &dy, weight, params.affine ? weight : bnconf_vector{nullptr, 0},
-                 nullptr, Entry::backward_train);
+      adapter::validate_call(params, x, &dy, weight, bnconf_vector{nullptr, 0}, nullptr,
+                             Entry::backward_train);
       check_output(x, dx.data, "dx");
       Kernels<kBug, Io>::backward_train(params, x, dy, weight, dx.data, dweight, dbias);
     });
@@ -937,8 +861,8 @@ class CpuF32Backend final : public adapter::Backend {
                      bnconf_tensor_out dx, bnconf_vector_out dweight,
                      bnconf_vector_out dbias) override {
     dispatch(x, [&]<class Io>(Io) {
-      check_call(params, x, &dy, weight, params.affine ? weight : bnconf_vector{nullptr, 0},
-                 running, Entry::backward_eval);
+      adapter::validate_call(params, x, &dy, weight, bnconf_vector{nullptr, 0}, running,
+                             Entry::backward_eval);
       check_output(x, dx.data, "dx");
       Kernels<kBug, Io>::backward_eval(params, x, dy, weight, running, dx.data, dweight, dbias);
     });

@@ -14,70 +14,17 @@
 namespace bnconf::backends::cuda {
 namespace {
 
-using adapter::InvalidArgument;
+using adapter::check_output;
+using adapter::Entry;
 using adapter::Unsupported;
 
-enum class Entry { forward_train, forward_eval, backward_train, backward_eval };
-
-void check_tensor(const bnconf_tensor& t, const char* name) {
-  if (t.rank < 0 || t.rank > BNCONF_MAX_RANK) {
-    throw InvalidArgument(std::string(name) + " has rank " + std::to_string(t.rank));
-  }
-  for (int axis = 0; axis < t.rank; ++axis) {
-    if (t.shape[axis] < 0) {
-      throw InvalidArgument(std::string(name) + " has a negative extent on axis " +
-                            std::to_string(axis));
-    }
-  }
-  if (t.layout != BNCONF_CHANNELS_FIRST && t.layout != BNCONF_CHANNELS_LAST) {
-    throw InvalidArgument(std::string(name) + " has unknown layout " + std::to_string(t.layout));
-  }
-  if (t.dtype < BNCONF_F64 || t.dtype > BNCONF_BF16) {
-    throw InvalidArgument(std::string(name) + " has unknown dtype " + std::to_string(t.dtype));
-  }
-  if (!t.data && t.rank >= 2 && adapter::element_count(t) > 0) {
-    throw InvalidArgument(std::string(name) + " has elements but no data");
-  }
-}
-
-void check_vector(const bnconf_vector& v, const char* name) {
-  if (v.length < 0 || (v.length > 0 && !v.data)) {
-    throw InvalidArgument(std::string(name) + " has length " + std::to_string(v.length));
-  }
-}
-
-// The reference's input checks (adapter::validate plus what it leaves to the caller), then what
-// this adapter cannot do. Invalid input is reported before unsupported configurations so that
-// the errors tier sees invalid_argument.
+// The ABI's input checks (adapter::validate_call), then what this adapter cannot do. Invalid
+// input is reported before unsupported configurations so that the errors tier sees
+// invalid_argument.
 void check_call(const bnconf_params& params, const bnconf_tensor& x, const bnconf_tensor* dy,
                 const bnconf_vector& weight, const bnconf_vector& bias,
                 const bnconf_running* running, Entry entry) {
-  check_tensor(x, "input");
-  if (dy) check_tensor(*dy, "grad_output");
-  check_vector(weight, "weight");
-  check_vector(bias, "bias");
-  if (running) {
-    check_vector(running->mean, "running_mean");
-    check_vector(running->var, "running_var");
-  }
-  const bool training = entry == Entry::forward_train || entry == Entry::backward_train;
-  adapter::validate(params, x, dy, weight, bias, running, training);
-  if (!params.affine && (weight.length != 0 || bias.length != 0)) {
-    throw InvalidArgument("weight and bias should be empty when affine=false");
-  }
-  if (!params.track_running_stats && running) {
-    throw InvalidArgument("running statistics should be absent when track_running_stats=false");
-  }
-  if (params.track_running_stats && !running && entry == Entry::forward_train) {
-    throw InvalidArgument("running_mean must be defined when track_running_stats=true");
-  }
-  if (running && running->num_batches_tracked < 0) {
-    throw InvalidArgument("num_batches_tracked should be >= 0");
-  }
-  if (dy && dy->dtype != x.dtype) {
-    throw InvalidArgument("grad_output should have the input's dtype");
-  }
-
+  adapter::validate_call(params, x, dy, weight, bias, running, entry);
   if (params.eps < CUDNN_BN_MIN_EPSILON) {
     throw Unsupported("cuDNN requires eps >= CUDNN_BN_MIN_EPSILON (" +
                       std::to_string(CUDNN_BN_MIN_EPSILON) + "), got " +
@@ -91,12 +38,6 @@ void check_call(const bnconf_params& params, const bnconf_tensor& x, const bncon
     if (params.var_estimator != BNCONF_VAR_UNBIASED) {
       throw Unsupported("cuDNN's running variance is unbiased (VAR_UNBIASED only)");
     }
-  }
-}
-
-void check_output(const bnconf_tensor& x, const void* out, const char* name) {
-  if (!out && adapter::element_count(x) > 0) {
-    throw std::invalid_argument(std::string("output ") + name + " has no buffer");
   }
 }
 
@@ -120,11 +61,6 @@ std::vector<double> scale_of(const bnconf_params& p, const bnconf_vector& w, std
 }
 std::vector<double> shift_of(const bnconf_params& p, const bnconf_vector& b, std::size_t c) {
   return p.affine ? values_of(b) : std::vector<double>(c, 0.0);
-}
-
-// The backward entry points take no bias; validate only compares lengths, so the weight stands in.
-bnconf_vector bias_stand_in(const bnconf_params& params, const bnconf_vector& weight) {
-  return params.affine ? weight : bnconf_vector{nullptr, 0};
 }
 
 class CudaBackend final : public adapter::Backend {
@@ -205,8 +141,7 @@ class CudaBackend final : public adapter::Backend {
                       const bnconf_vector& weight, bnconf_tensor_out dx, bnconf_vector_out dweight,
                       bnconf_vector_out dbias) override {
     require_device();
-    check_call(params, x, &dy, weight, bias_stand_in(params, weight), nullptr,
-               Entry::backward_train);
+    check_call(params, x, &dy, weight, bnconf_vector{}, nullptr, Entry::backward_train);
     gradients(params, x, dy, weight, dx, dweight, dbias);
   }
 
@@ -215,8 +150,7 @@ class CudaBackend final : public adapter::Backend {
                      bnconf_tensor_out dx, bnconf_vector_out dweight,
                      bnconf_vector_out dbias) override {
     require_device();
-    check_call(params, x, &dy, weight, bias_stand_in(params, weight), running,
-               Entry::backward_eval);
+    check_call(params, x, &dy, weight, bnconf_vector{}, running, Entry::backward_eval);
     if (running) {
       // PyTorch does not use cuDNN here either (its cuDNN backward is training-only).
       throw Unsupported(

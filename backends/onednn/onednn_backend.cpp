@@ -82,7 +82,8 @@ class OneDnnBackend final : public adapter::Backend {
                      const bnconf_running* running_in, bnconf_tensor_out y,
                      bnconf_vector_out batch_mean, bnconf_vector_out batch_var,
                      bnconf_vector_out saved_invstd, bnconf_running_out*) override {
-    adapter::validate(params, x, nullptr, weight, bias, running_in, true);
+    adapter::validate_call(params, x, nullptr, weight, bias, running_in,
+                           adapter::Entry::forward_train);
     require_elements(x);
     const Problem p = problem_of(params, x);
     const auto stats = forward_training(p, x.data, y.data, as_float(weight), as_float(bias));
@@ -99,7 +100,7 @@ class OneDnnBackend final : public adapter::Backend {
   void forward_eval(const bnconf_params& params, const bnconf_tensor& x,
                     const bnconf_vector& weight, const bnconf_vector& bias,
                     const bnconf_running* running, bnconf_tensor_out y) override {
-    adapter::validate(params, x, nullptr, weight, bias, running, false);
+    adapter::validate_call(params, x, nullptr, weight, bias, running, adapter::Entry::forward_eval);
     require_elements(x);
     const Problem p = problem_of(params, x);
     if (params.track_running_stats) {
@@ -113,8 +114,7 @@ class OneDnnBackend final : public adapter::Backend {
   void backward_train(const bnconf_params& params, const bnconf_tensor& x, const bnconf_tensor& dy,
                       const bnconf_vector& weight, bnconf_tensor_out dx, bnconf_vector_out dweight,
                       bnconf_vector_out dbias) override {
-    // The backward has no bias: weight stands in for it in the length check.
-    adapter::validate(params, x, &dy, weight, weight, nullptr, true);
+    adapter::validate_call(params, x, &dy, weight, {}, nullptr, adapter::Entry::backward_train);
     require_elements(x);
     require_same_layout(x, dy);
     const Problem p = problem_of(params, x);
@@ -136,7 +136,7 @@ class OneDnnBackend final : public adapter::Backend {
     if (!params.track_running_stats) {
       return backward_train(params, x, dy, weight, dx, dweight, dbias);
     }
-    adapter::validate(params, x, &dy, weight, weight, running, false);
+    adapter::validate_call(params, x, &dy, weight, {}, running, adapter::Entry::backward_eval);
     require_elements(x);
     require_same_layout(x, dy);
     const Problem p = problem_of(params, x);

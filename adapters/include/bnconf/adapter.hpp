@@ -52,6 +52,24 @@ void validate(const bnconf_params& params, const bnconf_tensor& x, const bnconf_
               const bnconf_vector& weight, const bnconf_vector& bias, const bnconf_running* running,
               bool training);
 
+// The operation a call is, for validate_call.
+enum class Entry { forward_train, forward_eval, backward_train, backward_eval };
+
+// Every check a backend makes before computing, so that the errors tier gets
+// BNCONF_INVALID_ARGUMENT wherever the reference rejects the call: what the ABI header leaves
+// open (rank, negative extents, unknown layout or dtype, elements without data, vectors with a
+// negative length or without data, unknown momentum convention or estimator), validate's
+// PyTorch-style checks, and what validate leaves to the caller (weight and bias empty without
+// affine, running statistics absent when not tracking and present for a tracked training step,
+// num_batches_tracked >= 0, dy in x's dtype). dy is null for the forward entries; the backward
+// entries have no bias and pass an empty vector.
+void validate_call(const bnconf_params& params, const bnconf_tensor& x, const bnconf_tensor* dy,
+                   const bnconf_vector& weight, const bnconf_vector& bias,
+                   const bnconf_running* running, Entry entry);
+
+// Throws std::invalid_argument when an output activation with elements has no buffer.
+void check_output(const bnconf_tensor& x, const void* out, const char* name);
+
 class Backend {
  public:
   virtual ~Backend() = default;

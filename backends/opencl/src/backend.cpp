@@ -3,7 +3,6 @@
 #include <string>
 
 #include "bnconf/adapter.hpp"
-#include "checks.hpp"
 #include "cl.hpp"
 #include "device.hpp"
 #include "operations.hpp"
@@ -29,8 +28,9 @@ class OpenClBackend final : public adapter::Backend {
                      const bnconf_running* running_in, bnconf_tensor_out y,
                      bnconf_vector_out batch_mean, bnconf_vector_out batch_var,
                      bnconf_vector_out saved_invstd, bnconf_running_out* running_out) override {
-    check_call(params, x, nullptr, weight, bias, running_in, Entry::forward_train);
-    check_output(x, y.data, "y");
+    adapter::validate_call(params, x, nullptr, weight, bias, running_in,
+                           adapter::Entry::forward_train);
+    adapter::check_output(x, y.data, "y");
     on_device(x, [&] {
       const BatchStats stats = forward_batch(device_, params, x, weight, bias, y.data);
       write_vector(stats.mean, batch_mean, "batch_mean");
@@ -46,8 +46,8 @@ class OpenClBackend final : public adapter::Backend {
   void forward_eval(const bnconf_params& params, const bnconf_tensor& x,
                     const bnconf_vector& weight, const bnconf_vector& bias,
                     const bnconf_running* running, bnconf_tensor_out y) override {
-    check_call(params, x, nullptr, weight, bias, running, Entry::forward_eval);
-    check_output(x, y.data, "y");
+    adapter::validate_call(params, x, nullptr, weight, bias, running, adapter::Entry::forward_eval);
+    adapter::check_output(x, y.data, "y");
     on_device(x, [&] {
       if (running) {
         forward_frozen(device_, params, x, weight, bias, *running, y.data);
@@ -61,9 +61,9 @@ class OpenClBackend final : public adapter::Backend {
                       const bnconf_vector& weight, bnconf_tensor_out dx, bnconf_vector_out dweight,
                       bnconf_vector_out dbias) override {
     // The backward entries take no bias; validate compares lengths only, so weight stands in.
-    check_call(params, x, &dy, weight, params.affine ? weight : bnconf_vector{}, nullptr,
-               Entry::backward_train);
-    check_output(x, dx.data, "dx");
+    adapter::validate_call(params, x, &dy, weight, bnconf_vector{}, nullptr,
+                           adapter::Entry::backward_train);
+    adapter::check_output(x, dx.data, "dx");
     on_device(x,
               [&] { backward(device_, params, x, dy, weight, nullptr, dx.data, dweight, dbias); });
   }
@@ -72,9 +72,9 @@ class OpenClBackend final : public adapter::Backend {
                      const bnconf_vector& weight, const bnconf_running* running,
                      bnconf_tensor_out dx, bnconf_vector_out dweight,
                      bnconf_vector_out dbias) override {
-    check_call(params, x, &dy, weight, params.affine ? weight : bnconf_vector{}, running,
-               Entry::backward_eval);
-    check_output(x, dx.data, "dx");
+    adapter::validate_call(params, x, &dy, weight, bnconf_vector{}, running,
+                           adapter::Entry::backward_eval);
+    adapter::check_output(x, dx.data, "dx");
     // Untracked (running == nullptr): as backward_train.
     on_device(x,
               [&] { backward(device_, params, x, dy, weight, running, dx.data, dweight, dbias); });
