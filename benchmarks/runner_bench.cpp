@@ -44,9 +44,9 @@ const bnconf::formats::FixtureSet& fixtures() {
 }
 
 // The cases cpu-f32 runs (the others are decided from capabilities alone).
-std::vector<const bnconf::formats::Case*> supported_cases() {
+std::vector<const bnconf::cases::Case*> supported_cases() {
   const auto backend = conf::Backend::from_table(bnconf_cpu_f32_backend(), "bundled");
-  std::vector<const bnconf::formats::Case*> cases;
+  std::vector<const bnconf::cases::Case*> cases;
   for (const auto* c : conf::select_cases(fixtures(), {})) {
     if (conf::unsupported_reason(backend.capabilities(), *c).empty()) cases.push_back(c);
   }

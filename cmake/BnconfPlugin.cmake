@@ -4,7 +4,8 @@
 # be added with target_sources.
 function(bnconf_add_plugin_backend target source)
   add_library(${target} MODULE ${source})
-  target_compile_definitions(${target} PRIVATE BNCONF_VERSION="${PROJECT_VERSION}" ${ARGN})
+  target_compile_definitions(${target} PRIVATE ${ARGN})
+  target_link_libraries(${target} PRIVATE bnconf::version)
   set_target_properties(${target} PROPERTIES
     PREFIX "lib"
     C_VISIBILITY_PRESET hidden

@@ -13,7 +13,9 @@
 #include <random>
 #include <string>
 
-#include "bnconf/generators/seed_pipeline.hpp"
+#include "bnconf/cases/reference_engine.hpp"
+#include "bnconf/cases/seed_pipeline.hpp"
+#include "bnconf/generators/seed_pipeline_data.hpp"
 #include "bnconf/reference/batch_norm.hpp"
 
 namespace {
@@ -88,13 +90,21 @@ int main() {
                 std::string(ref::to_string(e.kind())).c_str(), e.what());
   }
 
-  namespace gen = bnconf::generators;
-  const gen::PipelineData data = gen::make_seed_pipeline_data(2024, bnconf::random::Dtype::f64);
-  const gen::PipelineTrace trace = gen::train_seed_pipeline(spec, data, 5);
+  namespace cases = bnconf::cases;
+  cases::CaseSpec pipeline;
+  pipeline.id = "demo.seed_pipeline";
+  pipeline.operation = cases::Operation::pipeline;
+  pipeline.spec = spec;
+  pipeline.shape = {cases::kPipelineRows, cases::kPipelineFeatures};
+  pipeline.steps = 5;
+  cases::ReferenceEngine reference;
+  const cases::PipelineData data =
+      bnconf::generators::make_seed_pipeline_data(2024, bnconf::ieee::Dtype::f64);
+  const cases::PipelineTrace trace = cases::train_seed_pipeline(pipeline, data, reference);
   std::printf(
       "\nSeed pipeline: 1000 x 10 -> BatchNorm1d(10) -> Linear(10 -> 5) -> softmax "
       "cross-entropy, SGD (batch %zu, learning rate %g)\n",
-      gen::kPipelineBatch, gen::kPipelineLearningRate);
+      cases::kPipelineBatch, cases::kPipelineLearningRate);
   std::printf("  %-6s %12s %12s\n", "epoch", "mean loss", "accuracy");
   for (std::size_t e = 0; e < trace.epoch_loss.size(); ++e) {
     std::printf("  %-6zu %12.6f %11.1f%%\n", e + 1, trace.epoch_loss[e],

@@ -35,11 +35,8 @@
 #include <vector>
 
 #include "bnconf/adapter.hpp"
-#include "bnconf/random/rounding.hpp"
-
-#ifndef BNCONF_VERSION
-#error "BNCONF_VERSION must be defined (the project version)"
-#endif
+#include "bnconf/ieee/rounding.hpp"
+#include "bnconf/version.h"
 
 namespace bnconf::adapters::cpu_f32 {
 
@@ -125,15 +122,15 @@ struct F32 {
 };
 struct F16 {
   using Storage = std::uint16_t;
-  static float load(Storage bits) { return static_cast<float>(random::f16_from_bits(bits)); }
-  static Storage store(float value) { return random::f16_bits(value); }
-  static float narrow(float value) { return static_cast<float>(random::to_f16(value)); }
+  static float load(Storage bits) { return static_cast<float>(ieee::f16_from_bits(bits)); }
+  static Storage store(float value) { return ieee::f16_bits(value); }
+  static float narrow(float value) { return static_cast<float>(ieee::to_f16(value)); }
 };
 struct BF16 {
   using Storage = std::uint16_t;
-  static float load(Storage bits) { return static_cast<float>(random::bf16_from_bits(bits)); }
-  static Storage store(float value) { return random::bf16_bits(value); }
-  static float narrow(float value) { return static_cast<float>(random::to_bf16(value)); }
+  static float load(Storage bits) { return static_cast<float>(ieee::bf16_from_bits(bits)); }
+  static Storage store(float value) { return ieee::bf16_bits(value); }
+  static float narrow(float value) { return static_cast<float>(ieee::to_bf16(value)); }
 };
 
 // Sequential run of a block before block sums are combined pairwise: long enough for the inner

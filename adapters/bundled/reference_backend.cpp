@@ -13,10 +13,7 @@
 
 #include "bnconf/adapter.hpp"
 #include "bnconf/reference/batch_norm.hpp"
-
-#ifndef BNCONF_VERSION
-#error "BNCONF_VERSION must be defined (the project version)"
-#endif
+#include "bnconf/version.h"
 
 namespace bnconf::adapters {
 namespace {

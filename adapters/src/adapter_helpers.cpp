@@ -4,7 +4,7 @@
 #include <string>
 
 #include "bnconf/adapter.hpp"
-#include "bnconf/random/rounding.hpp"
+#include "bnconf/ieee/rounding.hpp"
 
 namespace bnconf::adapter {
 namespace {
@@ -22,9 +22,9 @@ double decode(const bnconf_tensor& t, std::size_t i) {
     case BNCONF_F32:
       return static_cast<const float*>(t.data)[i];
     case BNCONF_F16:
-      return random::f16_from_bits(static_cast<const std::uint16_t*>(t.data)[i]);
+      return ieee::f16_from_bits(static_cast<const std::uint16_t*>(t.data)[i]);
     case BNCONF_BF16:
-      return random::bf16_from_bits(static_cast<const std::uint16_t*>(t.data)[i]);
+      return ieee::bf16_from_bits(static_cast<const std::uint16_t*>(t.data)[i]);
   }
   throw std::invalid_argument("unknown dtype " + std::to_string(t.dtype));
 }
@@ -38,10 +38,10 @@ void encode(double value, bnconf_dtype dtype, void* out, std::size_t i) {
       static_cast<float*>(out)[i] = static_cast<float>(value);
       return;
     case BNCONF_F16:
-      static_cast<std::uint16_t*>(out)[i] = random::f16_bits(value);
+      static_cast<std::uint16_t*>(out)[i] = ieee::f16_bits(value);
       return;
     case BNCONF_BF16:
-      static_cast<std::uint16_t*>(out)[i] = random::bf16_bits(value);
+      static_cast<std::uint16_t*>(out)[i] = ieee::bf16_bits(value);
       return;
   }
   throw std::invalid_argument("unknown dtype " + std::to_string(dtype));

@@ -2,12 +2,12 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
-#include "bnconf/generators/generate.hpp"
+#include "bnconf/version.h"
 #include "commands.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"bnconf: BatchNorm conformance suite"};
-  app.set_version_flag("--version", "bnconf " + bnconf::generators::generator_version());
+  app.set_version_flag("--version", "bnconf " BNCONF_VERSION);
   app.require_subcommand(1);
   std::vector<bnconf::cli::Action> actions{
       bnconf::cli::add_run_command(app), bnconf::cli::add_check_command(app),

@@ -22,6 +22,13 @@ struct SelectionOptions {
   double timeout = 60;
 };
 
+// The --rule values, from the rule table.
+std::vector<std::string> rule_options() {
+  std::vector<std::string> options;
+  for (const auto& row : conf::rule_table()) options.emplace_back(row.option);
+  return options;
+}
+
 void add_selection_options(CLI::App* app, SelectionOptions& o) {
   app->add_option("--fixtures", o.fixtures,
                   "Fixture directories or .h5 files (default: the committed golden set)");
@@ -37,7 +44,7 @@ void add_selection_options(CLI::App* app, SelectionOptions& o) {
          "--rule", o.rule,
          "Judge by bnconf's error model (model, the default) or, for comparison, by another "
          "suite's fixed rule: onnx, torch, webnn, benchdnn")
-      ->check(CLI::IsMember({"model", "onnx", "torch", "webnn", "benchdnn"}));
+      ->check(CLI::IsMember(rule_options()));
   app->add_option("--expect", o.expect,
                   "JSON file of explained failures (backends/<name>/expected-failures.json): "
                   "matching failures are reported with their explanation and do not fail the "

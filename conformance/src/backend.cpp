@@ -10,7 +10,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "abi_values.hpp"
 #include "bnconf/adapters/bundled.hpp"
+#include "bnconf/cases/operations.hpp"
 
 namespace bnconf::conformance {
 namespace {
@@ -77,15 +79,32 @@ void check_table(const bnconf_backend_v1* table, const std::string& where) {
   if (!table->capabilities) throw std::runtime_error(where + ": no capabilities function");
 }
 
-std::string bits(std::uint32_t mask, std::initializer_list<const char*> names) {
+// "a,b" for the values whose capability bit is set, "-" for none.
+template <class Values, class Bit, class Name>
+std::string declared(std::uint32_t mask, const Values& values, Bit bit, Name name) {
   std::string text;
-  std::uint32_t bit = 0;
-  for (const char* name : names) {
-    if (mask & (1u << bit)) text += (text.empty() ? "" : ",") + std::string(name);
-    ++bit;
+  for (const auto& value : values) {
+    if (mask & bit(value)) text += (text.empty() ? "" : ",") + std::string(name(value));
   }
   return text.empty() ? "-" : text;
 }
+
+template <class Values>
+std::string declared_values(std::uint32_t mask, const Values& values) {
+  return declared(
+      mask, values, [](auto v) { return capability_bit(v); }, [](auto v) { return to_string(v); });
+}
+
+// The feature bits of bnconf/adapter.h and their names.
+constexpr std::pair<std::uint32_t, const char*> kFeatures[] = {
+    {BNCONF_FEATURE_RUNNING_STATS, "running_stats"},
+    {BNCONF_FEATURE_SAVED_STATS, "saved_stats"},
+    {BNCONF_FEATURE_MOMENTUM_NONE, "momentum_none"},
+    {BNCONF_FEATURE_NO_AFFINE, "no_affine"},
+    {BNCONF_FEATURE_UNTRACKED, "untracked"},
+    {BNCONF_FEATURE_VALIDATES_INPUT, "validates_input"},
+    {BNCONF_FEATURE_GLOBAL_STATS, "global_stats"},
+};
 
 }  // namespace
 
@@ -147,15 +166,19 @@ std::string describe_capabilities(const bnconf_capabilities& c) {
   for (int r = 0; r <= BNCONF_MAX_RANK; ++r) {
     if (c.ranks & (1u << r)) ranks += (ranks.empty() ? "" : ",") + std::to_string(r);
   }
-  return "dtypes " + bits(c.dtypes, {"f64", "f32", "f16", "bf16"}) + "; layouts " +
-         bits(c.layouts, {"channels_first", "channels_last"}) + "; ranks " +
+  return "dtypes " + declared_values(c.dtypes, ieee::kAllDtypes) + "; layouts " +
+         declared_values(c.layouts, reference::kAllLayouts) + "; ranks " +
          (ranks.empty() ? "-" : ranks) + "; ops " +
-         bits(c.operations, {"forward_train", "forward_eval", "backward_train", "backward_eval"}) +
-         "; conventions " + bits(c.conventions, {"weights_batch", "weights_running"}) +
-         "; estimators " + bits(c.estimators, {"unbiased", "unbiased_clamped", "population"}) +
+         declared(
+             c.operations, cases::kAllEntries,
+             [](cases::Entry e) { return static_cast<std::uint32_t>(e); },
+             [](cases::Entry e) { return cases::to_string(e); }) +
+         "; conventions " + declared_values(c.conventions, reference::kAllMomentumConventions) +
+         "; estimators " + declared_values(c.estimators, reference::kAllRunningVarEstimators) +
          "; features " +
-         bits(c.features, {"running_stats", "saved_stats", "momentum_none", "no_affine",
-                           "untracked", "validates_input", "global_stats"});
+         declared(
+             c.features, kFeatures, [](const auto& f) { return f.first; },
+             [](const auto& f) { return f.second; });
 }
 
 std::vector<BackendListing> list_backends() {

@@ -8,13 +8,13 @@
 #include <stdexcept>
 
 #include "bnconf/conformance/tolerance.hpp"
-#include "bnconf/random/dtype.hpp"
-#include "bnconf/random/rounding.hpp"
+#include "bnconf/ieee/dtype.hpp"
+#include "bnconf/ieee/rounding.hpp"
 
 namespace bnconf::conformance {
 namespace {
 
-using random::Dtype;
+using ieee::Dtype;
 
 // torch.testing.assert_close defaults (rtol, atol) per dtype.
 struct TorchDefaults {
@@ -39,33 +39,46 @@ TorchDefaults torch_defaults(Dtype dtype) {
 // 2^e <= |v| < 2^(e+1), the subnormal spacing below the smallest normal.
 double dtype_ulp(double v, Dtype dtype) {
   const double a = std::fabs(v);
-  if (!(a >= random::smallest_normal(dtype))) return random::smallest_subnormal(dtype);
-  return std::ldexp(1.0, std::ilogb(a) - random::mantissa_digits(dtype) + 1);
+  if (!(a >= ieee::smallest_normal(dtype))) return ieee::smallest_subnormal(dtype);
+  return std::ldexp(1.0, std::ilogb(a) - ieee::mantissa_digits(dtype) + 1);
 }
 
 }  // namespace
 
+namespace {
+
+using R = FixedRule;
+constexpr RuleRow kRules[] = {
+    {"model", std::nullopt, "error_model"},
+    {"onnx", R::onnx_allclose, "onnx_allclose"},
+    {"torch", R::torch_assert_close, "torch_assert_close"},
+    {"webnn", R::webnn_6_ulp, "webnn_6_ulp"},
+    {"benchdnn", R::benchdnn, "benchdnn"},
+};
+
+}  // namespace
+
+std::span<const RuleRow> rule_table() { return kRules; }
+
 const std::vector<FixedRule>& all_fixed_rules() {
-  static const std::vector<FixedRule> rules{FixedRule::onnx_allclose, FixedRule::torch_assert_close,
-                                            FixedRule::webnn_6_ulp, FixedRule::benchdnn};
+  static const std::vector<FixedRule> rules = [] {
+    std::vector<FixedRule> fixed;
+    for (const auto& row : kRules) {
+      if (row.fixed) fixed.push_back(*row.fixed);
+    }
+    return fixed;
+  }();
   return rules;
 }
 
 std::string to_string(FixedRule rule) {
-  switch (rule) {
-    case FixedRule::onnx_allclose:
-      return "onnx_allclose";
-    case FixedRule::torch_assert_close:
-      return "torch_assert_close";
-    case FixedRule::webnn_6_ulp:
-      return "webnn_6_ulp";
-    case FixedRule::benchdnn:
-      return "benchdnn";
+  for (const auto& row : kRules) {
+    if (row.fixed == rule) return std::string(row.report_name);
   }
   throw std::invalid_argument("unknown FixedRule");
 }
 
-double fixed_rule_bound(FixedRule rule, random::Dtype dtype, double expected) {
+double fixed_rule_bound(FixedRule rule, ieee::Dtype dtype, double expected) {
   switch (rule) {
     case FixedRule::onnx_allclose:
       // numpy.testing.assert_allclose(actual, expected, rtol=1e-3, atol=1e-7)
@@ -76,45 +89,43 @@ double fixed_rule_bound(FixedRule rule, random::Dtype dtype, double expected) {
     }
     case FixedRule::webnn_6_ulp:
       // WebNN WPT: distance in ulps of the expected value rounded to the dtype.
-      return 6.0 * dtype_ulp(random::round_to(expected, dtype), dtype);
+      return 6.0 * dtype_ulp(ieee::round_to(expected, dtype), dtype);
     case FixedRule::benchdnn: {
       // benchdnn bnorm: relative error <= 6e-7 * 2^(24 - digits) (f32 6e-7, f16 4.9e-3,
       // bf16 3.9e-2, f64 1.1e-15), the absolute error where |expected| <= 1e-5.
-      const double threshold = 6e-7 * std::ldexp(1.0, 24 - random::mantissa_digits(dtype));
+      const double threshold = 6e-7 * std::ldexp(1.0, 24 - ieee::mantissa_digits(dtype));
       return std::fabs(expected) > 1e-5 ? threshold * std::fabs(expected) : threshold;
     }
   }
   return 0;
 }
 
-bool passes_fixed_rule(FixedRule rule, random::Dtype dtype, double expected, double actual) {
+bool passes_fixed_rule(FixedRule rule, ieee::Dtype dtype, double expected, double actual) {
   if (std::isnan(expected)) return std::isnan(actual);
   if (std::isinf(expected)) return actual == expected;
   if (!std::isfinite(actual)) return false;
   return std::fabs(actual - expected) <= fixed_rule_bound(rule, dtype, expected);
 }
 
-std::optional<ToleranceRule> tolerance_rule_from_string(const std::string& name) {
-  if (name == "model") return ToleranceRule{};
-  if (name == "onnx") return ToleranceRule{FixedRule::onnx_allclose};
-  if (name == "torch") return ToleranceRule{FixedRule::torch_assert_close};
-  if (name == "webnn") return ToleranceRule{FixedRule::webnn_6_ulp};
-  if (name == "benchdnn") return ToleranceRule{FixedRule::benchdnn};
+std::optional<ToleranceRule> tolerance_rule_from_string(const std::string& option) {
+  for (const auto& row : kRules) {
+    if (row.option == option) return ToleranceRule{row.fixed};
+  }
   return std::nullopt;
 }
 
 std::string to_string(const ToleranceRule& rule) {
-  return rule.fixed ? to_string(*rule.fixed) : "error_model";
+  return rule.fixed ? to_string(*rule.fixed) : std::string(kRules[0].report_name);
 }
 
-std::vector<double> bounds_under(const ToleranceRule& rule, const formats::Case& c,
-                                 const std::string& output) {
-  if (!rule.fixed) return tolerance_bounds(c, output);
-  const auto& expected = c.expected.at(output).values;
-  std::vector<double> bounds(expected.size());
-  for (std::size_t i = 0; i < expected.size(); ++i) {
-    bounds[i] =
-        std::isfinite(expected[i]) ? fixed_rule_bound(*rule.fixed, c.spec.dtype, expected[i]) : 0.0;
+CaseBounds case_bounds(const ToleranceRule& rule, const cases::Case& c) {
+  if (!rule.fixed) return error_model_bounds(c);
+  CaseBounds bounds;
+  for (const auto& [name, expected] : c.expected) {
+    auto& out = bounds[name];
+    for (double e : expected.values) {
+      out.push_back(std::isfinite(e) ? fixed_rule_bound(*rule.fixed, c.spec.dtype, e) : 0.0);
+    }
   }
   return bounds;
 }

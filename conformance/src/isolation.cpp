@@ -66,6 +66,7 @@ std::string serialise(const Execution& e) {
   put_u64(out, e.unchecked.size());
   for (const auto& name : e.unchecked) put_string(out, name);
   put_string(out, e.unchecked_reason);
+  put_string(out, e.internal_error);
   put_u64(out, e.outputs.size());
   for (const auto& [name, array] : e.outputs) {
     put_string(out, name);
@@ -94,12 +95,14 @@ bool deserialise(const std::string& bytes, Execution& e) {
     if (!in.string(name)) return false;
     e.unchecked.push_back(name);
   }
-  if (!in.string(e.unchecked_reason) || !in.u64(count)) return false;
+  if (!in.string(e.unchecked_reason) || !in.string(e.internal_error) || !in.u64(count)) {
+    return false;
+  }
   for (std::uint64_t i = 0; i < count; ++i) {
     std::string name;
     std::uint64_t rank = 0, n = 0;
     if (!in.string(name) || !in.u64(rank) || rank > 16) return false;
-    formats::Array array;
+    cases::Array array;
     for (std::uint64_t d = 0; d < rank; ++d) {
       std::uint64_t dim = 0;
       if (!in.u64(dim)) return false;

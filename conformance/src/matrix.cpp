@@ -10,13 +10,25 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "bnconf/cases/tiers.hpp"
+#include "bnconf/ieee/dtype.hpp"
+
 namespace bnconf::conformance {
 namespace {
 
 using Json = nlohmann::json;
 
-const std::vector<std::string> kTiers{"core", "stress", "ieee", "errors"};
-const std::vector<std::string> kDtypes{"f64", "f32", "f16", "bf16"};
+// Columns and rows in the order of the tier table and the dtype list.
+const std::vector<std::string> kTiers = [] {
+  std::vector<std::string> names;
+  for (const auto& row : cases::tier_table()) names.emplace_back(row.name);
+  return names;
+}();
+const std::vector<std::string> kDtypes = [] {
+  std::vector<std::string> names;
+  for (const auto dtype : ieee::kAllDtypes) names.emplace_back(ieee::to_string(dtype));
+  return names;
+}();
 
 struct Counts {
   std::size_t pass = 0, fail = 0, unsupported = 0;  // fail: fail, crash, timeout, backend error

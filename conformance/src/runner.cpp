@@ -8,6 +8,7 @@
 
 #include "bnconf/conformance/expectations.hpp"
 #include "bnconf/conformance/isolation.hpp"
+#include "bnconf/conformance/judge.hpp"
 #include "bnconf/formats/results_file.hpp"
 
 namespace bnconf::conformance {
@@ -59,8 +60,8 @@ class Progress {
 template <class JudgeOne>
 Report judge_all(const formats::FixtureSet& set, const RunOptions& options, RunInfo info,
                  JudgeOne&& judge_one) {
-  const auto cases = select_cases(set, options);
-  info.selected = cases.size();
+  const auto selected = select_cases(set, options);
+  info.selected = selected.size();
   info.rule = to_string(options.rule);
   Expectations expectations;
   if (!options.expectations_path.empty()) {
@@ -70,16 +71,23 @@ Report judge_all(const formats::FixtureSet& set, const RunOptions& options, RunI
   // Per entry: selected cases it matches, and how many of them did not pass.
   std::vector<std::pair<std::size_t, std::size_t>> entry_use(expectations.failures.size());
   Report report(std::move(info), options.json_path, options.junit_path);
-  Progress progress(options.progress, cases.size());
-  for (std::size_t i = 0; i < cases.size(); ++i) {
-    progress.update(i, cases[i]->spec.id);
+  Progress progress(options.progress, selected.size());
+  for (std::size_t i = 0; i < selected.size(); ++i) {
+    progress.update(i, selected[i]->spec.id);
     const auto start = std::chrono::steady_clock::now();
-    CaseResult result = new_result(*cases[i]);
-    judge_one(*cases[i], result);
+    CaseResult result = new_result(*selected[i]);
+    try {
+      judge_one(*selected[i], result);
+    } catch (const std::exception& e) {
+      // A failure of bnconf itself on this case: reported as such, and the run goes on.
+      result.outputs.clear();
+      result.status = CaseStatus::internal_error;
+      result.message = std::string("bnconf internal error: ") + e.what();
+    }
     if (const ExpectedFailure* e = expectations.match(result.id)) {
       auto& use = entry_use[static_cast<std::size_t>(e - expectations.failures.data())];
       ++use.first;
-      if (result.status != CaseStatus::pass && result.status != CaseStatus::unsupported) {
+      if (is_problem(result.status)) {
         ++use.second;
         result.expected_failure = e->explanation();
       }
@@ -113,9 +121,9 @@ bool filter_matches(const std::string& filter, const std::string& id) {
   return (positive.empty() || any_matches(positive, id)) && !any_matches(negative, id);
 }
 
-std::vector<const formats::Case*> select_cases(const formats::FixtureSet& set,
-                                               const RunOptions& options) {
-  std::vector<const formats::Case*> selected;
+std::vector<const cases::Case*> select_cases(const formats::FixtureSet& set,
+                                             const RunOptions& options) {
+  std::vector<const cases::Case*> selected;
   std::size_t position = 0;
   for (const auto& c : set.cases) {
     if (!options.tiers.empty() &&
@@ -129,13 +137,19 @@ std::vector<const formats::Case*> select_cases(const formats::FixtureSet& set,
   return selected;
 }
 
-Report run_backend(const Backend& backend, const RunOptions& options) {
+namespace {
+
+RunInfo backend_info(const Backend& backend) {
   RunInfo info;
   info.backend_name = backend.name();
   info.backend_version = backend.version();
   info.backend_origin = backend.origin();
-  const formats::FixtureSet set = load(options, info);
-  return judge_all(set, options, std::move(info), [&](const formats::Case& c, CaseResult& result) {
+  return info;
+}
+
+Report run_set(const Backend& backend, const formats::FixtureSet& set, const RunOptions& options,
+               RunInfo info) {
+  return judge_all(set, options, std::move(info), [&](const cases::Case& c, CaseResult& result) {
     const std::string missing = unsupported_reason(backend.capabilities(), c);
     if (!missing.empty()) {
       result.status = CaseStatus::unsupported;
@@ -152,6 +166,21 @@ Report run_backend(const Backend& backend, const RunOptions& options) {
   });
 }
 
+}  // namespace
+
+Report run_backend(const Backend& backend, const RunOptions& options) {
+  RunInfo info = backend_info(backend);
+  const formats::FixtureSet set = load(options, info);
+  return run_set(backend, set, options, std::move(info));
+}
+
+Report run_backend_on(const Backend& backend, const std::vector<cases::Case>& cases,
+                      const std::string& origin, const RunOptions& options) {
+  RunInfo info = backend_info(backend);
+  info.fixtures = {origin};
+  return run_set(backend, formats::FixtureSet{cases, {}}, options, std::move(info));
+}
+
 Report check_results(const std::string& results_path, const RunOptions& options) {
   const formats::ResultsFile results = formats::read_results_file(results_path);
   RunInfo info;
@@ -160,7 +189,7 @@ Report check_results(const std::string& results_path, const RunOptions& options)
   info.backend_origin = results_path;
   const formats::FixtureSet set = load(options, info);
   for (const auto& e : results.errors) info.load_errors.push_back(e);
-  return judge_all(set, options, std::move(info), [&](const formats::Case& c, CaseResult& result) {
+  return judge_all(set, options, std::move(info), [&](const cases::Case& c, CaseResult& result) {
     const auto found = results.cases.find(c.spec.id);
     if (found == results.cases.end()) {
       result.status = CaseStatus::backend_error;

@@ -11,6 +11,10 @@
 namespace bnconf::formats {
 namespace {
 
+using cases::Array;
+using cases::Case;
+using cases::CaseSpec;
+
 using hdf5::Handle;
 
 // A dataset larger than this many elements is rejected as malformed before any allocation.
@@ -66,7 +70,7 @@ void write_section(hid_t case_group, Section section, const std::map<std::string
 }
 
 Array read_dataset(hid_t group, const std::string& name, const DatasetRule& rule,
-                   const CaseSpec& spec, const std::string& field) {
+                   const cases::DatasetUse& use, const CaseSpec& spec, const std::string& field) {
   Handle dataset(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose);
   if (!dataset.valid()) throw FieldError{field, "is not a dataset"};
   Handle type(H5Dget_type(dataset.get()), H5Tclose);
@@ -84,10 +88,10 @@ Array read_dataset(hid_t group, const std::string& name, const DatasetRule& rule
   Array array;
   array.shape.assign(dims.begin(), dims.end());
   std::size_t count = 0;
-  if (!checked_element_count(array.shape, kMaxElements, count)) {
+  if (!cases::checked_element_count(array.shape, kMaxElements, count)) {
     throw FieldError{field, "has absurd dimensions " + shape_text(array.shape)};
   }
-  if (auto required = required_shape(spec, rule.section, name, array.shape);
+  if (auto required = cases::required_shape(use, spec, array.shape);
       required && *required != array.shape) {
     throw FieldError{
         field, "should have shape " + shape_text(*required) + " not " + shape_text(array.shape)};
@@ -120,7 +124,12 @@ std::map<std::string, Array> read_section(hid_t case_group, Section section, con
     const std::string field = section_name + "/" + name;
     const DatasetRule* rule = find_dataset_rule(section, name);
     if (!rule) throw FieldError{field, "is not a dataset name schema v1 knows"};
-    arrays[name] = read_dataset(group.get(), name, *rule, spec, field);
+    const cases::DatasetUse* use = dataset_use(spec, section, name);
+    if (!use) {
+      throw FieldError{field, "does not belong to a case of operation " +
+                                  std::string(cases::to_string(spec.operation))};
+    }
+    arrays[name] = read_dataset(group.get(), name, *rule, *use, spec, field);
   }
   for (const auto& name : required_datasets(spec, section)) {
     if (!arrays.count(name)) throw FieldError{section_name + "/" + name, "dataset is missing"};

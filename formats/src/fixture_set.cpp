@@ -8,6 +8,11 @@
 #include "bnconf/formats/manifest.hpp"
 
 namespace bnconf::formats {
+
+using cases::Array;
+using cases::Case;
+using cases::CaseSpec;
+using cases::Operation;
 namespace {
 
 namespace fs = std::filesystem;

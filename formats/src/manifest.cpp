@@ -11,6 +11,11 @@
 #include <stdexcept>
 
 namespace bnconf::formats {
+
+using cases::Array;
+using cases::Case;
+using cases::CaseSpec;
+using cases::Operation;
 namespace {
 
 using Json = nlohmann::ordered_json;
@@ -86,7 +91,7 @@ std::string canonical_spec_text(const CaseSpec& spec) {
       << "track_running_stats=" << spec.spec.track_running_stats << '\n'
       << "shape=" << reference::format_shape(spec.shape) << '\n'
       << "layout=" << reference::to_string(spec.layout) << '\n'
-      << "dtype=" << random::to_string(spec.dtype) << '\n'
+      << "dtype=" << ieee::to_string(spec.dtype) << '\n'
       << "tags=";
   for (const auto& tag : spec.tags) out << tag << ',';
   out << '\n'

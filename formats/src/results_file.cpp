@@ -7,6 +7,8 @@
 #include "hdf5_handle.hpp"
 
 namespace bnconf::formats {
+
+using cases::Array;
 namespace {
 
 using hdf5::Handle;
@@ -28,7 +30,7 @@ Array read_float_dataset(hid_t group, const std::string& name, const std::string
   Array array;
   array.shape.assign(dims.begin(), dims.end());
   std::size_t count = 0;
-  if (!checked_element_count(array.shape, kMaxElements, count)) {
+  if (!cases::checked_element_count(array.shape, kMaxElements, count)) {
     throw std::runtime_error(where + ": has absurd dimensions");
   }
   array.values.resize(count);

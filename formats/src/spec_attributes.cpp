@@ -5,6 +5,11 @@
 #include "hdf5_handle.hpp"
 
 namespace bnconf::formats {
+
+using cases::Array;
+using cases::Case;
+using cases::CaseSpec;
+using cases::Operation;
 namespace {
 
 constexpr const char* kExponential = "exponential";
@@ -62,7 +67,7 @@ void write_spec_attributes(hid_t group, const CaseSpec& spec) {
   hdf5::write_int_list_attribute(group, "shape",
                                  std::vector<std::int64_t>(spec.shape.begin(), spec.shape.end()));
   hdf5::write_string_attribute(group, "layout", std::string(reference::to_string(spec.layout)));
-  hdf5::write_string_attribute(group, "dtype", std::string(random::to_string(spec.dtype)));
+  hdf5::write_string_attribute(group, "dtype", std::string(ieee::to_string(spec.dtype)));
   hdf5::write_string_list_attribute(group, "tags", spec.tags);
   hdf5::write_int_attribute(group, "seed", spec.seed);
   hdf5::write_int_attribute(group, "steps", spec.steps);
@@ -90,7 +95,7 @@ CaseSpec read_spec_attributes(hid_t group, const std::string& id) {
   spec.id = id;
   spec.tier = string_attr("tier");
   spec.operation =
-      parsed(string_attr("operation"), "operation", operation_from_string, "operation");
+      parsed(string_attr("operation"), "operation", cases::operation_from_string, "operation");
   spec.spec.preset = string_attr("preset");
   spec.spec.eps = double_attr("eps");
   if (spec.spec.eps < 0 && spec.operation != Operation::error) fail("eps", "should be >= 0");
@@ -124,7 +129,7 @@ CaseSpec read_spec_attributes(hid_t group, const std::string& id) {
     spec.shape.push_back(dim);
   }
   spec.layout = parsed(string_attr("layout"), "layout", reference::layout_from_string, "layout");
-  spec.dtype = parsed(string_attr("dtype"), "dtype", dtype_from_string, "dtype");
+  spec.dtype = parsed(string_attr("dtype"), "dtype", ieee::dtype_from_string, "dtype");
   spec.tags =
       hdf5::read_string_list_attribute(group, "tags", where).value_or(std::vector<std::string>{});
   spec.seed = int_attr("seed");
@@ -140,7 +145,7 @@ CaseSpec read_spec_attributes(hid_t group, const std::string& id) {
   if (spec.operation == Operation::error) {
     if (!spec.expected_error)
       fail("expected_error", "attribute is missing (required for error cases)");
-    spec.call = parsed(string_attr("call"), "call", operation_from_string, "operation");
+    spec.call = parsed(string_attr("call"), "call", cases::operation_from_string, "operation");
     if (spec.call == Operation::error || spec.call == Operation::sequence ||
         spec.call == Operation::pipeline) {
       fail("call", "should be forward_train, forward_eval, backward_train or backward_eval");

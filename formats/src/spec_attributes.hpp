@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "bnconf/formats/case.hpp"
+#include "bnconf/cases/case.hpp"
 
 namespace bnconf::formats {
 
@@ -17,8 +17,8 @@ class SpecAttributeError : public std::runtime_error {
   std::string field;
 };
 
-void write_spec_attributes(hid_t group, const CaseSpec& spec);
+void write_spec_attributes(hid_t group, const cases::CaseSpec& spec);
 // Throws SpecAttributeError naming the attribute for anything missing, mistyped or invalid.
-CaseSpec read_spec_attributes(hid_t group, const std::string& id);
+cases::CaseSpec read_spec_attributes(hid_t group, const std::string& id);
 
 }  // namespace bnconf::formats

@@ -3,199 +3,174 @@
 #include <cmath>
 #include <limits>
 
-#include "bnconf/formats/tensor_arrays.hpp"
+#include "bnconf/cases/driver.hpp"
+#include "bnconf/cases/reference_engine.hpp"
+#include "bnconf/cases/tensor_arrays.hpp"
+#include "bnconf/generators/seed_pipeline_data.hpp"
 #include "recipes.hpp"
-#include "seed_pipeline.hpp"
 
 namespace bnconf::generators {
 namespace {
 
-using formats::Array;
-using formats::Operation;
-using formats::to_array;
+using cases::Array;
+using cases::Operation;
+using cases::to_array;
 using json = nlohmann::ordered_json;
 namespace ref = bnconf::reference;
-
-struct Inputs {
-  ref::Tensor x;
-  ref::Tensor dy;
-  ref::AffineParams params;
-  std::optional<ref::RunningStats> running;
-};
 
 json recipe(const CatalogueEntry& entry, const char* name) {
   return entry.data.value(name, json::object());
 }
 
-Inputs draw_inputs(const CatalogueEntry& entry, bool needs_dy) {
+std::uint64_t seed_of(const cases::CaseSpec& spec) { return static_cast<std::uint64_t>(spec.seed); }
+
+std::size_t channels_of(const cases::CaseSpec& spec) {
+  return spec.shape.size() > 1 ? spec.shape[1] : 0;
+}
+
+ref::Tensor draw_activation(const CatalogueEntry& entry, const char* recipe_name,
+                            const std::vector<std::size_t>& shape, std::uint64_t stream) {
   const auto& spec = entry.spec;
-  const auto seed = static_cast<std::uint64_t>(spec.seed);
-  const std::size_t channels = spec.shape.size() > 1 ? spec.shape[1] : 0;
-  Inputs in;
-  in.x = draw_tensor(recipe(entry, "x"), spec.shape, spec.layout, spec.dtype, seed,
-                     static_cast<std::uint64_t>(TensorId::x));
-  if (needs_dy) {
-    in.dy = draw_tensor(recipe(entry, "dy"), spec.shape, spec.layout, spec.dtype, seed,
-                        static_cast<std::uint64_t>(TensorId::dy));
-  }
-  in.params = spec.spec.affine ? draw_params(recipe(entry, "params"), channels, spec.dtype, seed)
-                               : ref::AffineParams{};
-  if (spec.spec.track_running_stats) {
-    in.running = draw_running(recipe(entry, "running"), channels, spec.dtype, seed);
-  }
-  return in;
+  return draw_tensor(recipe(entry, recipe_name), shape, spec.layout, spec.dtype, seed_of(spec),
+                     stream);
 }
 
-void store_inputs(formats::Case& c, const Inputs& in, bool with_dy) {
-  c.inputs["x"] = to_array(in.x);
-  if (with_dy) c.inputs["dy"] = to_array(in.dy);
-  if (c.spec.spec.affine) {
-    c.inputs["weight"] = to_array(in.params.weight);
-    c.inputs["bias"] = to_array(in.params.bias);
-  }
-  if (in.running) {
-    c.inputs["running_mean"] = to_array(in.running->mean);
-    c.inputs["running_var"] = to_array(in.running->var);
-    c.inputs["num_batches_tracked"] =
-        Array::scalar(static_cast<double>(in.running->num_batches_tracked));
-  }
+void store_params(std::map<std::string, Array>& arrays, const ref::AffineParams& params) {
+  arrays["weight"] = to_array(params.weight);
+  arrays["bias"] = to_array(params.bias);
 }
 
-void store_gradients(formats::Case& c, const ref::BackwardResult& gradients) {
-  c.expected["dx"] = to_array(gradients.dx);
-  if (c.spec.spec.affine) {
-    c.expected["dweight"] = to_array(gradients.dweight);
-    c.expected["dbias"] = to_array(gradients.dbias);
-  }
+void store_running(std::map<std::string, Array>& arrays, const ref::RunningStats& running) {
+  arrays["running_mean"] = to_array(running.mean);
+  arrays["running_var"] = to_array(running.var);
+  arrays["num_batches_tracked"] = Array::scalar(static_cast<double>(running.num_batches_tracked));
 }
 
-// K training steps on fresh batches, running statistics carried, then eval on another batch.
-void build_sequence(const CatalogueEntry& entry, formats::Case& c) {
+// The x of a sequence: one fresh batch per step, stacked along a leading axis.
+Array stacked_steps(const CatalogueEntry& entry) {
   const auto& spec = entry.spec;
-  const auto seed = static_cast<std::uint64_t>(spec.seed);
-  Inputs in = draw_inputs(entry, false);
-  store_inputs(c, in, false);
   const auto steps = static_cast<std::size_t>(spec.steps);
-  std::vector<std::size_t> stepped{steps};
-  stepped.insert(stepped.end(), spec.shape.begin(), spec.shape.end());
-  const std::size_t channels = spec.shape[1];
-  Array xs{stepped, {}}, ys{stepped, {}};
-  Array means{{steps, channels}, {}}, vars{{steps, channels}, {}}, invstds{{steps, channels}, {}};
-  Array running_means{{steps, channels}, {}}, running_vars{{steps, channels}, {}};
-  Array counters{{steps}, {}};
-  auto append = [](Array& to, const Array& from) {
-    to.values.insert(to.values.end(), from.values.begin(), from.values.end());
-  };
-  std::optional<ref::RunningStats> running = in.running;
+  std::vector<std::size_t> stacked{steps};
+  stacked.insert(stacked.end(), spec.shape.begin(), spec.shape.end());
+  Array xs{stacked, {}};
   for (std::size_t k = 0; k < steps; ++k) {
-    const ref::Tensor x = draw_tensor(recipe(entry, "x"), spec.shape, spec.layout, spec.dtype, seed,
-                                      static_cast<std::uint64_t>(TensorId::step_x) + k);
-    const auto result = ref::forward_train(spec.spec, x, in.params, running);
-    append(xs, to_array(x));
-    append(ys, to_array(result.y));
-    append(means, to_array(result.batch_mean));
-    append(vars, to_array(result.batch_var));
-    append(invstds, to_array(result.saved_invstd));
-    if (result.running) {
-      running = result.running;
-      append(running_means, to_array(running->mean));
-      append(running_vars, to_array(running->var));
-      counters.values.push_back(static_cast<double>(running->num_batches_tracked));
+    const Array x = to_array(
+        draw_activation(entry, "x", spec.shape, static_cast<std::uint64_t>(TensorId::step_x) + k));
+    xs.values.insert(xs.values.end(), x.values.begin(), x.values.end());
+  }
+  return xs;
+}
+
+// Every input the case's operation can take, drawn by the entry's recipes (each tensor from its
+// own stream, so drawing one never changes another).
+std::map<std::string, Array> drawn_inputs(const CatalogueEntry& entry) {
+  const auto& spec = entry.spec;
+  const auto& row = cases::row_of(spec.operation);
+  std::map<std::string, Array> drawn;
+  for (const auto& use : row.inputs) {
+    const std::string name(use.name);
+    if (name == "x") {
+      drawn["x"] = spec.operation == Operation::sequence
+                       ? stacked_steps(entry)
+                       : to_array(draw_activation(entry, "x", spec.shape,
+                                                  static_cast<std::uint64_t>(TensorId::x)));
+    } else if (name == "dy") {
+      drawn["dy"] = to_array(
+          draw_activation(entry, "dy", spec.shape, static_cast<std::uint64_t>(TensorId::dy)));
+    } else if (name == "x_eval") {
+      drawn["x_eval"] = to_array(
+          draw_activation(entry, "x", spec.shape, static_cast<std::uint64_t>(TensorId::x_eval)));
     }
   }
-  const ref::Tensor x_eval = draw_tensor(recipe(entry, "x"), spec.shape, spec.layout, spec.dtype,
-                                         seed, static_cast<std::uint64_t>(TensorId::x_eval));
-  c.inputs["x"] = xs;
-  c.inputs["x_eval"] = to_array(x_eval);
-  c.expected["y"] = ys;
-  c.expected["batch_mean"] = means;
-  c.expected["batch_var"] = vars;
-  c.expected["saved_invstd"] = invstds;
-  c.expected["y_eval"] = to_array(ref::forward_eval(spec.spec, x_eval, in.params, running));
-  if (running) {
-    c.expected["running_mean"] = running_means;
-    c.expected["running_var"] = running_vars;
-    c.expected["num_batches_tracked"] = counters;
+  if (spec.spec.affine) {
+    store_params(
+        drawn, draw_params(recipe(entry, "params"), channels_of(spec), spec.dtype, seed_of(spec)));
   }
+  if (spec.spec.track_running_stats) {
+    store_running(drawn, draw_running(recipe(entry, "running"), channels_of(spec), spec.dtype,
+                                      seed_of(spec)));
+  }
+  return drawn;
 }
 
-// Applies the entry's "mutate" object to valid inputs.
-void mutate_inputs(const json& mutate, const formats::CaseSpec& spec, Inputs& in) {
-  auto resized = [](const ref::ChannelVector& v, std::size_t n) {
-    ref::ChannelVector out = xt::zeros<double>({n});
-    for (std::size_t i = 0; i < n; ++i) out(i) = i < v.size() ? v(i) : 1.0;
-    return out;
+// The inputs the operation table lists for the case, from those drawn.
+std::map<std::string, Array> table_inputs(const CatalogueEntry& entry) {
+  std::map<std::string, Array> drawn = drawn_inputs(entry);
+  std::map<std::string, Array> inputs;
+  for (const auto& name : cases::required_inputs(entry.spec)) inputs[name] = drawn.at(name);
+  return inputs;
+}
+
+std::map<std::string, Array> pipeline_inputs(const cases::CaseSpec& spec) {
+  const std::vector<std::size_t> defined{cases::kPipelineRows, cases::kPipelineFeatures};
+  if (spec.shape != defined) {
+    throw std::runtime_error("the seed pipeline is defined for shape [1000, 10]");
+  }
+  const cases::PipelineData data = make_seed_pipeline_data(seed_of(spec), spec.dtype);
+  return {
+      {"x", data.x},
+      {"labels", Array::vector(std::vector<double>(data.labels.begin(), data.labels.end()))},
+      {"weight", Array::vector(data.batch_norm.weight)},
+      {"bias", Array::vector(data.batch_norm.bias)},
+      {"running_mean", Array::vector(data.running.mean)},
+      {"running_var", Array::vector(data.running.var)},
+      {"num_batches_tracked", Array::scalar(static_cast<double>(data.running.num_batches_tracked))},
+      {"linear_weight",
+       Array{{cases::kPipelineClasses, cases::kPipelineFeatures}, data.linear_weight}},
+      {"linear_bias", Array::vector(data.linear_bias)}};
+}
+
+// Valid inputs with the entry's "mutate" object applied: the deliberate defect of an error case.
+std::map<std::string, Array> error_inputs(const CatalogueEntry& entry) {
+  const auto& spec = entry.spec;
+  const json& mutate = entry.mutate;
+  const auto call = cases::entry_of(spec.call);
+  const bool with_dy = call == cases::Entry::backward_train || call == cases::Entry::backward_eval;
+  std::map<std::string, Array> in;
+  // Rank errors cannot draw a valid tensor of channels; x is drawn as given.
+  in["x"] =
+      to_array(draw_activation(entry, "x", spec.shape, static_cast<std::uint64_t>(TensorId::x)));
+  if (with_dy) {
+    const auto dy_shape = mutate.contains("dy_shape")
+                              ? mutate["dy_shape"].get<std::vector<std::size_t>>()
+                              : spec.shape;
+    // A reshaped dy is drawn with the default recipe.
+    in["dy"] = to_array(draw_tensor(
+        mutate.contains("dy_shape") ? json::object() : recipe(entry, "dy"), dy_shape, spec.layout,
+        spec.dtype, seed_of(spec), static_cast<std::uint64_t>(TensorId::dy)));
+  }
+  const std::size_t channels = channels_of(spec);
+  // A resized vector keeps its first values and pads with 1 (weight and bias also when the case
+  // is not affine: a parameter given where none is due).
+  auto resize = [&](const char* name, const char* key) {
+    if (!mutate.contains(key)) return;
+    Array& a = in[name];
+    const auto n = mutate[key].get<std::size_t>();
+    std::vector<double> values(n, 1.0);
+    for (std::size_t i = 0; i < n && i < a.values.size(); ++i) values[i] = a.values[i];
+    a = Array::vector(values);
   };
-  if (mutate.contains("weight_size"))
-    in.params.weight = resized(in.params.weight, mutate["weight_size"]);
-  if (mutate.contains("bias_size")) in.params.bias = resized(in.params.bias, mutate["bias_size"]);
-  if (in.running && mutate.contains("running_mean_size")) {
-    in.running->mean = resized(in.running->mean, mutate["running_mean_size"]);
+  if (spec.spec.affine) {
+    store_params(in, draw_params(recipe(entry, "params"), channels, spec.dtype, seed_of(spec)));
   }
-  if (in.running && mutate.contains("running_var_size")) {
-    in.running->var = resized(in.running->var, mutate["running_var_size"]);
+  resize("weight", "weight_size");
+  resize("bias", "bias_size");
+  if (spec.spec.track_running_stats) {
+    store_running(in, draw_running(recipe(entry, "running"), channels, spec.dtype, seed_of(spec)));
+    resize("running_mean", "running_mean_size");
+    resize("running_var", "running_var_size");
   }
-  if (mutate.value("drop_running", false)) in.running.reset();
-  if (mutate.contains("dy_shape")) {
-    const auto shape = mutate["dy_shape"].get<std::vector<std::size_t>>();
-    in.dy = draw_tensor(json::object(), shape, spec.layout, spec.dtype,
-                        static_cast<std::uint64_t>(spec.seed),
-                        static_cast<std::uint64_t>(TensorId::dy));
+  if (mutate.value("drop_running", false)) {
+    for (const char* name : {"running_mean", "running_var", "num_batches_tracked"}) in.erase(name);
   }
   if (mutate.contains("running_when_untracked")) {
-    in.running = ref::default_running_stats(spec.shape.size() > 1 ? spec.shape[1] : 0);
+    store_running(in, ref::default_running_stats(channels));
   }
-}
-
-// Calls the reference as `call` and returns the error kind it raises, if any.
-std::optional<ref::ErrorKind> rejection(const formats::CaseSpec& spec, const Inputs& in) {
-  try {
-    switch (spec.call) {
-      case Operation::forward_train:
-        ref::forward_train(spec.spec, in.x, in.params, in.running);
-        break;
-      case Operation::forward_eval:
-        ref::forward_eval(spec.spec, in.x, in.params, in.running);
-        break;
-      case Operation::backward_train:
-        ref::backward_train(spec.spec, in.x, in.dy, in.params);
-        break;
-      case Operation::backward_eval:
-        ref::backward_eval(spec.spec, in.x, in.dy, in.params, in.running);
-        break;
-      default:
-        throw std::runtime_error("call must be a forward or backward operation");
-    }
-  } catch (const ref::BatchNormError& e) {
-    return e.kind();
+  // An empty parameter vector is an absent parameter.
+  for (const char* name : {"weight", "bias"}) {
+    if (in.count(name) && in[name].values.empty()) in.erase(name);
   }
-  return std::nullopt;
-}
-
-void build_error(const CatalogueEntry& entry, formats::Case& c) {
-  const auto& spec = entry.spec;
-  const bool with_dy =
-      spec.call == Operation::backward_train || spec.call == Operation::backward_eval;
-  // Rank errors cannot draw a valid tensor of channels; x is drawn as given.
-  Inputs in = draw_inputs(entry, with_dy);
-  mutate_inputs(entry.mutate, spec, in);
-  const auto kind = rejection(spec, in);
-  if (kind != spec.expected_error) {
-    throw std::runtime_error(
-        "the reference " +
-        (kind ? "raises " + std::string(ref::to_string(*kind)) : std::string("accepts the input")) +
-        " but the catalogue expects " + std::string(ref::to_string(*spec.expected_error)));
-  }
-  c.inputs["x"] = to_array(in.x);
-  if (with_dy) c.inputs["dy"] = to_array(in.dy);
-  if (in.params.weight.size()) c.inputs["weight"] = to_array(in.params.weight);
-  if (in.params.bias.size()) c.inputs["bias"] = to_array(in.params.bias);
-  if (in.running) {
-    c.inputs["running_mean"] = to_array(in.running->mean);
-    c.inputs["running_var"] = to_array(in.running->var);
-    c.inputs["num_batches_tracked"] =
-        Array::scalar(static_cast<double>(in.running->num_batches_tracked));
-  }
+  return in;
 }
 
 // One bit pattern for every NaN (the positive quiet NaN), so that stored bytes and checksums do
@@ -208,58 +183,46 @@ void canonicalise_nans(std::map<std::string, Array>& arrays) {
   }
 }
 
+// The expected outputs: the case run on the reference; an error case must be rejected with its
+// expected error kind.
+void compute_expected(cases::Case& c) {
+  cases::ReferenceEngine reference;
+  const cases::Execution e = cases::run_case(c, reference);
+  if (!e.internal_error.empty()) throw std::runtime_error(e.internal_error);
+  if (c.spec.operation == Operation::error) {
+    if (e.error_kind != c.spec.expected_error) {
+      throw std::runtime_error(
+          "the reference " +
+          (e.error_kind ? "raises " + std::string(ref::to_string(*e.error_kind))
+                        : std::string("accepts the input")) +
+          " but the catalogue expects " + std::string(ref::to_string(*c.spec.expected_error)));
+    }
+    return;
+  }
+  if (e.status != cases::CallStatus::ok) {
+    throw std::runtime_error("the reference rejects the case: " + e.message);
+  }
+  c.expected = e.outputs;
+}
+
 }  // namespace
 
-formats::Case build_case(const CatalogueEntry& entry) {
-  formats::Case c;
+cases::Case build_case(const CatalogueEntry& entry) {
+  cases::Case c;
   c.spec = entry.spec;
   try {
     switch (entry.spec.operation) {
-      case Operation::forward_train: {
-        const Inputs in = draw_inputs(entry, false);
-        store_inputs(c, in, false);
-        const auto result = ref::forward_train(c.spec.spec, in.x, in.params, in.running);
-        c.expected["y"] = to_array(result.y);
-        c.expected["batch_mean"] = to_array(result.batch_mean);
-        c.expected["batch_var"] = to_array(result.batch_var);
-        c.expected["saved_invstd"] = to_array(result.saved_invstd);
-        if (result.running) {
-          c.expected["running_mean"] = to_array(result.running->mean);
-          c.expected["running_var"] = to_array(result.running->var);
-          c.expected["num_batches_tracked"] =
-              Array::scalar(static_cast<double>(result.running->num_batches_tracked));
-        }
-        break;
-      }
-      case Operation::forward_eval: {
-        const Inputs in = draw_inputs(entry, false);
-        store_inputs(c, in, false);
-        c.expected["y"] = to_array(ref::forward_eval(c.spec.spec, in.x, in.params, in.running));
-        break;
-      }
-      case Operation::backward_train: {
-        Inputs in = draw_inputs(entry, true);
-        in.running.reset();  // the training gradient does not use running statistics
-        store_inputs(c, in, true);
-        store_gradients(c, ref::backward_train(c.spec.spec, in.x, in.dy, in.params));
-        break;
-      }
-      case Operation::backward_eval: {
-        const Inputs in = draw_inputs(entry, true);
-        store_inputs(c, in, true);
-        store_gradients(c, ref::backward_eval(c.spec.spec, in.x, in.dy, in.params, in.running));
-        break;
-      }
-      case Operation::sequence:
-        build_sequence(entry, c);
-        break;
       case Operation::pipeline:
-        build_seed_pipeline(entry, c);
+        c.inputs = pipeline_inputs(entry.spec);
         break;
       case Operation::error:
-        build_error(entry, c);
+        c.inputs = error_inputs(entry);
+        break;
+      default:
+        c.inputs = table_inputs(entry);
         break;
     }
+    compute_expected(c);
   } catch (const std::exception& e) {
     throw std::runtime_error("case " + entry.spec.id + ": " + e.what());
   }

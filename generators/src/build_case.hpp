@@ -4,13 +4,13 @@
 
 #include <stdexcept>
 
-#include "bnconf/formats/case.hpp"
+#include "bnconf/cases/case.hpp"
 #include "bnconf/generators/catalogue.hpp"
 
 namespace bnconf::generators {
 
 // Throws std::runtime_error naming the case when the entry cannot be built, including an error
 // case that the reference does not reject with the expected error kind.
-formats::Case build_case(const CatalogueEntry& entry);
+cases::Case build_case(const CatalogueEntry& entry);
 
 }  // namespace bnconf::generators

@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 
+#include "bnconf/cases/tiers.hpp"
 #include "bnconf/formats/manifest.hpp"
 #include "bnconf/reference/spec.hpp"
 
@@ -68,15 +69,15 @@ T parse_name(const Json& c, const char* key, Parse parse, const std::string& whe
   return *value;
 }
 
-formats::CaseSpec to_spec(const Json& c, const std::string& id, const std::string& tier,
-                          const std::vector<std::string>& group_tags,
-                          const std::string& group_description) {
+cases::CaseSpec to_spec(const Json& c, const std::string& id, const std::string& tier,
+                        const std::vector<std::string>& group_tags,
+                        const std::string& group_description) {
   const std::string& where = id;
-  formats::CaseSpec spec;
+  cases::CaseSpec spec;
   spec.id = id;
   spec.tier = tier;
   spec.operation =
-      parse_name<formats::Operation>(c, "operation", formats::operation_from_string, where);
+      parse_name<cases::Operation>(c, "operation", cases::operation_from_string, where);
   spec.spec = reference::preset(c.value("preset", std::string("pytorch")));
   if (c.contains("eps")) spec.spec.eps = c["eps"].get<double>();
   if (c.contains("momentum")) {
@@ -101,16 +102,16 @@ formats::CaseSpec to_spec(const Json& c, const std::string& id, const std::strin
   spec.spec.track_running_stats = c.value("track_running_stats", true);
   spec.shape = c.at("shape").get<std::vector<std::size_t>>();
   spec.layout = parse_name<reference::Layout>(c, "layout", reference::layout_from_string, where);
-  spec.dtype = parse_name<random::Dtype>(c, "dtype", formats::dtype_from_string, where);
+  spec.dtype = parse_name<ieee::Dtype>(c, "dtype", ieee::dtype_from_string, where);
   spec.steps = c.value("steps", 1);
   if (c.contains("expected_error")) {
     spec.expected_error = parse_name<reference::ErrorKind>(
         c, "expected_error", reference::error_kind_from_string, where);
   }
   if (c.contains("call")) {
-    spec.call = parse_name<formats::Operation>(c, "call", formats::operation_from_string, where);
+    spec.call = parse_name<cases::Operation>(c, "call", cases::operation_from_string, where);
   }
-  if ((spec.operation == formats::Operation::error) != spec.expected_error.has_value()) {
+  if ((spec.operation == cases::Operation::error) != spec.expected_error.has_value()) {
     fail(where, "expected_error must be given exactly for operation \"error\"");
   }
   spec.tags = group_tags;
@@ -147,6 +148,7 @@ void expand_group(const Json& group, std::vector<CatalogueEntry>& entries,
   const std::string name = group.at("name").get<std::string>();
   const std::string tier = group.at("tier").get<std::string>();
   const std::string where = "group " + name;
+  if (!cases::is_tier(tier)) fail(where, "tier '" + tier + "' is not one of the tier table's");
   const Json base = group.value("base", Json::object());
   const Json cases = group.value("cases", Json::array({Json::object()}));
   const Json product = group.value("product", Json::object());

@@ -11,13 +11,14 @@
 #include "bnconf/formats/fixture_file.hpp"
 #include "bnconf/formats/manifest.hpp"
 #include "bnconf/generators/catalogue.hpp"
+#include "bnconf/version.h"
 #include "build_case.hpp"
 
 namespace bnconf::generators {
 namespace {
 
 namespace fs = std::filesystem;
-using formats::Case;
+using cases::Case;
 
 // The cases of each tier, in catalogue order.
 std::map<std::string, std::vector<Case>> build_all(const GenerateOptions& options,
@@ -40,7 +41,8 @@ std::map<std::string, std::vector<Case>> build_all(const GenerateOptions& option
 // Writes the tiers' files and the manifest. With `merge`, entries of other files already in the
 // directory's manifest are kept (a partial regeneration with --tier).
 formats::Manifest write_all(const std::map<std::string, std::vector<Case>>& tiers,
-                            const std::string& catalogue_sha256, const std::string& dir, bool merge) {
+                            const std::string& catalogue_sha256, const std::string& dir,
+                            bool merge) {
   fs::create_directories(dir);
   formats::Manifest manifest;
   const fs::path manifest_path = fs::path(dir) / "manifest.json";
@@ -62,7 +64,7 @@ formats::Manifest write_all(const std::map<std::string, std::vector<Case>>& tier
   return manifest;
 }
 
-bool same_bits(const formats::Array& a, const formats::Array& b) {
+bool same_bits(const cases::Array& a, const cases::Array& b) {
   return a.shape == b.shape && a.values.size() == b.values.size() &&
          std::equal(a.values.begin(), a.values.end(), b.values.begin(), [](double x, double y) {
            return std::bit_cast<std::uint64_t>(x) == std::bit_cast<std::uint64_t>(y);
@@ -70,8 +72,8 @@ bool same_bits(const formats::Array& a, const formats::Array& b) {
 }
 
 void compare_arrays(const std::string& where, const char* section,
-                    const std::map<std::string, formats::Array>& fresh,
-                    const std::map<std::string, formats::Array>& stored,
+                    const std::map<std::string, cases::Array>& fresh,
+                    const std::map<std::string, cases::Array>& stored,
                     std::vector<std::string>& differences) {
   std::set<std::string> names;
   for (const auto& [name, _] : fresh) names.insert(name);

@@ -5,10 +5,10 @@
 #include <stdexcept>
 #include <string>
 
-#include "bnconf/formats/tensor_arrays.hpp"
+#include "bnconf/cases/tensor_arrays.hpp"
+#include "bnconf/ieee/dtype.hpp"
+#include "bnconf/ieee/rounding.hpp"
 #include "bnconf/random/distributions.hpp"
-#include "bnconf/random/dtype.hpp"
-#include "bnconf/random/rounding.hpp"
 #include "bnconf/random/stream.hpp"
 
 namespace bnconf::generators {
@@ -58,7 +58,7 @@ std::vector<ChannelMoments> channel_moments(const Json& recipe, std::size_t chan
 }
 
 std::vector<double> draw_values(const Json& recipe, const std::vector<std::size_t>& shape,
-                                rnd::Dtype dtype, std::uint64_t seed, std::uint64_t stream) {
+                                ieee::Dtype dtype, std::uint64_t seed, std::uint64_t stream) {
   std::size_t count = 1;
   for (auto d : shape) count *= d;
   const std::size_t channels = shape.size() > 1 ? shape[1] : 1;
@@ -85,10 +85,10 @@ std::vector<double> draw_values(const Json& recipe, const std::vector<std::size_
           lo + static_cast<int>(rnd::uniform_int(element, static_cast<std::uint64_t>(hi - lo + 1)));
       v = rnd::random_sign(element) * std::ldexp(1.0 + rnd::uniform01(element), k);
     } else if (kind == "near_max") {
-      v = rnd::random_sign(element) * recipe.value("fraction", 0.5) * rnd::max_finite(dtype) *
+      v = rnd::random_sign(element) * recipe.value("fraction", 0.5) * ieee::max_finite(dtype) *
           rnd::uniform(element, 0.5, 1.0);
     } else if (kind == "subnormal") {
-      v = rnd::random_sign(element) * rnd::smallest_subnormal(dtype) *
+      v = rnd::random_sign(element) * ieee::smallest_subnormal(dtype) *
           static_cast<double>(1 + rnd::uniform_int(element, 64));
     } else if (kind == "sparse") {
       const bool kept = rnd::bernoulli(element, recipe.value("density", 0.1));
@@ -96,7 +96,7 @@ std::vector<double> draw_values(const Json& recipe, const std::vector<std::size_
     } else {
       throw std::invalid_argument("unknown data kind '" + kind + "'");
     }
-    values[i] = rnd::round_to(v, dtype);
+    values[i] = ieee::round_to(v, dtype);
   }
   inject(recipe.value("inject", Json::array()), values);
   return values;
@@ -105,12 +105,12 @@ std::vector<double> draw_values(const Json& recipe, const std::vector<std::size_
 }  // namespace
 
 reference::Tensor draw_tensor(const Json& recipe, const std::vector<std::size_t>& shape,
-                              reference::Layout layout, rnd::Dtype dtype, std::uint64_t seed,
+                              reference::Layout layout, ieee::Dtype dtype, std::uint64_t seed,
                               std::uint64_t stream) {
-  return formats::to_tensor({shape, draw_values(recipe, shape, dtype, seed, stream)}, layout);
+  return cases::to_tensor({shape, draw_values(recipe, shape, dtype, seed, stream)}, layout);
 }
 
-reference::AffineParams draw_params(const Json& recipe, std::size_t channels, rnd::Dtype dtype,
+reference::AffineParams draw_params(const Json& recipe, std::size_t channels, ieee::Dtype dtype,
                                     std::uint64_t seed) {
   reference::AffineParams params = reference::default_affine(channels);
   if (recipe.value("kind", std::string("random")) == "random") {
@@ -118,8 +118,8 @@ reference::AffineParams draw_params(const Json& recipe, std::size_t channels, rn
     for (std::size_t c = 0; c < channels; ++c) {
       auto element = draws.element(c);
       params.weight(c) =
-          rnd::round_to(rnd::random_sign(element) * rnd::uniform(element, 0.5, 2.0), dtype);
-      params.bias(c) = rnd::round_to(rnd::uniform(element, -1.0, 1.0), dtype);
+          ieee::round_to(rnd::random_sign(element) * rnd::uniform(element, 0.5, 2.0), dtype);
+      params.bias(c) = ieee::round_to(rnd::uniform(element, -1.0, 1.0), dtype);
     }
   }
   std::vector<double> weight(params.weight.begin(), params.weight.end());
@@ -131,7 +131,7 @@ reference::AffineParams draw_params(const Json& recipe, std::size_t channels, rn
   return params;
 }
 
-reference::RunningStats draw_running(const Json& recipe, std::size_t channels, rnd::Dtype dtype,
+reference::RunningStats draw_running(const Json& recipe, std::size_t channels, ieee::Dtype dtype,
                                      std::uint64_t seed) {
   reference::RunningStats running = reference::default_running_stats(channels);
   const std::string kind = recipe.value("kind", std::string("random"));
@@ -139,15 +139,15 @@ reference::RunningStats draw_running(const Json& recipe, std::size_t channels, r
     rnd::Stream draws(seed, static_cast<std::uint64_t>(TensorId::running));
     for (std::size_t c = 0; c < channels; ++c) {
       auto element = draws.element(c);
-      running.mean(c) = rnd::round_to(rnd::normal(element, 0.0, 1.0), dtype);
-      running.var(c) = rnd::round_to(rnd::uniform(element, 0.5, 2.0), dtype);
+      running.mean(c) = ieee::round_to(rnd::normal(element, 0.0, 1.0), dtype);
+      running.var(c) = ieee::round_to(rnd::uniform(element, 0.5, 2.0), dtype);
     }
     running.num_batches_tracked =
         static_cast<std::int64_t>(rnd::uniform_int(draws.element(channels), 6));
   } else if (kind == "values") {
     for (std::size_t c = 0; c < channels; ++c) {
-      running.mean(c) = rnd::round_to(special_value(recipe.at("mean")), dtype);
-      running.var(c) = rnd::round_to(special_value(recipe.at("var")), dtype);
+      running.mean(c) = ieee::round_to(special_value(recipe.at("mean")), dtype);
+      running.var(c) = ieee::round_to(special_value(recipe.at("var")), dtype);
     }
     running.num_batches_tracked = recipe.value("count", std::int64_t{0});
   } else if (kind != "default") {

@@ -21,7 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "bnconf/formats/case.hpp"
+#include "bnconf/cases/case.hpp"
 #include "bnconf/reference/batch_norm.hpp"
 
 namespace bnconf::generators {
@@ -42,12 +42,12 @@ enum class TensorId : std::uint32_t {
 // A tensor of `shape` drawn by `recipe`, rounded to `dtype`, in `layout`.
 reference::Tensor draw_tensor(const nlohmann::ordered_json& recipe,
                               const std::vector<std::size_t>& shape, reference::Layout layout,
-                              random::Dtype dtype, std::uint64_t seed, std::uint64_t stream);
+                              ieee::Dtype dtype, std::uint64_t seed, std::uint64_t stream);
 
 reference::AffineParams draw_params(const nlohmann::ordered_json& recipe, std::size_t channels,
-                                    random::Dtype dtype, std::uint64_t seed);
+                                    ieee::Dtype dtype, std::uint64_t seed);
 
 reference::RunningStats draw_running(const nlohmann::ordered_json& recipe, std::size_t channels,
-                                     random::Dtype dtype, std::uint64_t seed);
+                                     ieee::Dtype dtype, std::uint64_t seed);
 
 }  // namespace bnconf::generators

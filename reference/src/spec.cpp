@@ -64,15 +64,14 @@ std::string_view to_string(RunningVarEstimator estimator) {
 }
 
 std::optional<MomentumConvention> momentum_convention_from_string(std::string_view name) {
-  for (auto c : {MomentumConvention::weights_batch, MomentumConvention::weights_running}) {
+  for (auto c : kAllMomentumConventions) {
     if (to_string(c) == name) return c;
   }
   return std::nullopt;
 }
 
 std::optional<RunningVarEstimator> running_var_estimator_from_string(std::string_view name) {
-  for (auto e : {RunningVarEstimator::unbiased, RunningVarEstimator::unbiased_clamped,
-                 RunningVarEstimator::population}) {
+  for (auto e : kAllRunningVarEstimators) {
     if (to_string(e) == name) return e;
   }
   return std::nullopt;

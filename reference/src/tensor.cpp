@@ -36,7 +36,7 @@ std::string_view to_string(Layout layout) {
 }
 
 std::optional<Layout> layout_from_string(std::string_view name) {
-  for (auto layout : {Layout::channels_first, Layout::channels_last}) {
+  for (auto layout : kAllLayouts) {
     if (to_string(layout) == name) return layout;
   }
   return std::nullopt;

@@ -16,6 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace fmt = bnconf::formats;
+namespace cases = bnconf::cases;
 
 // Three committed cases of different operations, written to a fresh file with its manifest.
 class BrokenFixture : public ::testing::Test {
@@ -109,7 +110,7 @@ class BrokenFixture : public ::testing::Test {
 
   fs::path dir_;
   std::string file_;
-  std::vector<fmt::Case> cases_;
+  std::vector<cases::Case> cases_;
 };
 
 TEST_F(BrokenFixture, IntactCopyLoadsEveryCase) {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "bnconf/adapter.hpp"
+#include "bnconf/version.h"
 
 #ifndef BNCONF_FAULT
 #error "BNCONF_FAULT must name a bnconf::adapters::faulty::Fault"

@@ -5,7 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
-#include "bnconf/random/portable_log.hpp"
+#include "bnconf/ieee/portable_log.hpp"
 
 static_assert(std::numeric_limits<double>::is_iec559, "IEEE-754 binary64 double required");
 static_assert(FLT_EVAL_METHOD == 0, "double arithmetic must be evaluated in double (no x87)");
@@ -34,7 +34,7 @@ double standard_normal(ElementDraws& draws) {
     const double v2 = 2.0 * uniform01(draws) - 1.0;
     const double s = v1 * v1 + v2 * v2;
     if (s < 1.0 && s > 0.0) {
-      return v1 * std::sqrt(-2.0 * portable_log(s) / s);  // sqrt is correctly rounded (IEEE)
+      return v1 * std::sqrt(-2.0 * ieee::portable_log(s) / s);  // sqrt is correctly rounded (IEEE)
     }
   }
 }

@@ -56,8 +56,7 @@ TEST(Contract, CheckJudgesAResultsFileWithTheSameRules) {
   bnconf::formats::ResultsFile results{"results-writer", "1", {}, {}};
   for (const auto* c : select_cases(set, options)) {
     auto& entry = results.cases[c->spec.id];
-    entry.status =
-        c->spec.operation == bnconf::formats::Operation::error ? "invalid_argument" : "ok";
+    entry.status = c->spec.operation == bnconf::cases::Operation::error ? "invalid_argument" : "ok";
     if (entry.status == "ok") entry.outputs = c->expected;
   }
   const fs::path path = scratch(".h5");

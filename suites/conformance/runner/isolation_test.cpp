@@ -20,7 +20,10 @@ Execution sample_execution() {
   e.message = "weight should contain 3 elements not 5";
   e.violations = {"modified input x"};
   e.outputs["y"] = {{2, 3}, {1, 2, 3, 4, 5, 6}};
-  e.outputs["num_batches_tracked"] = bnconf::formats::Array::scalar(7);
+  e.outputs["num_batches_tracked"] = bnconf::cases::Array::scalar(7);
+  e.unchecked = {"running_mean"};
+  e.unchecked_reason = "the backend keeps no running statistics";
+  e.internal_error = "case x has no input dy";
   return e;
 }
 
@@ -32,6 +35,9 @@ TEST(Isolation, CompletedExecutionComesBackIntact) {
   EXPECT_EQ(run.execution.message, expected.message);
   EXPECT_EQ(run.execution.violations, expected.violations);
   EXPECT_EQ(run.execution.outputs, expected.outputs);
+  EXPECT_EQ(run.execution.unchecked, expected.unchecked);
+  EXPECT_EQ(run.execution.unchecked_reason, expected.unchecked_reason);
+  EXPECT_EQ(run.execution.internal_error, expected.internal_error);
 }
 
 TEST(Isolation, LargeOutputsDoNotDeadlockThePipe) {

@@ -23,7 +23,7 @@ bnconf::formats::FixtureSet fake_set() {
   bnconf::formats::FixtureSet set;
   for (const char* tier : {"core", "stress", "errors"}) {
     for (int i = 0; i < 10; ++i) {
-      bnconf::formats::Case c;
+      bnconf::cases::Case c;
       c.spec.tier = tier;
       c.spec.id = std::string(tier) + ".case" + std::to_string(i);
       set.cases.push_back(c);

@@ -9,7 +9,7 @@
 namespace bnconf::conformance {
 namespace {
 
-using random::Dtype;
+using ieee::Dtype;
 
 bool pass(FixedRule r, Dtype d, double e, double a) { return passes_fixed_rule(r, d, e, a); }
 

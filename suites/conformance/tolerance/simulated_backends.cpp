@@ -6,19 +6,19 @@
 #include <stdexcept>
 #include <utility>
 
-#include "bnconf/conformance/tolerance.hpp"
-#include "bnconf/formats/tensor_arrays.hpp"
-#include "bnconf/generators/seed_pipeline.hpp"
-#include "bnconf/random/rounding.hpp"
+#include "bnconf/cases/driver.hpp"
+#include "bnconf/cases/tensor_arrays.hpp"
+#include "bnconf/conformance/judge.hpp"
+#include "bnconf/ieee/rounding.hpp"
 #include "bnconf/reference/batch_norm.hpp"
 
 namespace bnconf::tolerance_testing {
 namespace {
 
 namespace ref = bnconf::reference;
-using formats::CaseSpec;
-using formats::Operation;
-using random::Dtype;
+using cases::CaseSpec;
+using cases::Operation;
+using ieee::Dtype;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -46,7 +46,7 @@ std::vector<std::size_t> channel_indices(const Geometry& g, std::size_t c) {
 }
 
 Array round_array(Array a, Dtype dtype) {
-  for (double& v : a.values) v = random::round_to(v, dtype);
+  for (double& v : a.values) v = ieee::round_to(v, dtype);
   return a;
 }
 
@@ -68,42 +68,44 @@ class RoundedReference final : public SimulatedBackend {
     return "?";
   }
 
-  TrainOut forward_train(const CaseSpec& c, const Array& x, const ChannelParams& p,
-                         const std::optional<Running>& running) const override {
+  cases::TrainOutputs forward_train(const CaseSpec& c, const Array& x, const cases::Affine& p,
+                                    const std::optional<cases::Running>& running) override {
     const auto r = ref::forward_train(c.spec, tensor(x), affine(p), to_ref(running));
-    TrainOut out{round_array(formats::to_array(r.y), c.dtype), channel(r.batch_mean, c.dtype),
-                 channel(r.batch_var, c.dtype), channel(r.saved_invstd, c.dtype), std::nullopt};
+    cases::TrainOutputs out{round_array(cases::to_array(r.y), c.dtype),
+                            channel(r.batch_mean, c.dtype), channel(r.batch_var, c.dtype),
+                            channel(r.saved_invstd, c.dtype), std::nullopt};
     if (r.running) {
-      out.running = Running{channel(r.running->mean, c.dtype), channel(r.running->var, c.dtype),
-                            r.running->num_batches_tracked};
+      out.running =
+          cases::Running{channel(r.running->mean, c.dtype), channel(r.running->var, c.dtype),
+                         r.running->num_batches_tracked};
     }
     return out;
   }
-  Array forward_eval(const CaseSpec& c, const Array& x, const ChannelParams& p,
-                     const std::optional<Running>& running) const override {
+  Array forward_eval(const CaseSpec& c, const Array& x, const cases::Affine& p,
+                     const std::optional<cases::Running>& running) override {
     return round_array(
-        formats::to_array(ref::forward_eval(c.spec, tensor(x), affine(p), to_ref(running))),
-        c.dtype);
+        cases::to_array(ref::forward_eval(c.spec, tensor(x), affine(p), to_ref(running))), c.dtype);
   }
-  Grads backward_train(const CaseSpec& c, const Array& x, const Array& dy,
-                       const ChannelParams& p) const override {
+  cases::Gradients backward_train(const CaseSpec& c, const Array& x, const Array& dy,
+                                  const cases::Affine& p) override {
     return grads(ref::backward_train(c.spec, tensor(x), tensor(dy), affine(p)), c.dtype);
   }
-  Grads backward_eval(const CaseSpec& c, const Array& x, const Array& dy, const ChannelParams& p,
-                      const std::optional<Running>& running) const override {
+  cases::Gradients backward_eval(const CaseSpec& c, const Array& x, const Array& dy,
+                                 const cases::Affine& p,
+                                 const std::optional<cases::Running>& running) override {
     return grads(ref::backward_eval(c.spec, tensor(x), tensor(dy), affine(p), to_ref(running)),
                  c.dtype);
   }
 
  private:
   static ref::Tensor tensor(const Array& a) {
-    return formats::to_tensor(a, ref::Layout::channels_first);
+    return cases::to_tensor(a, ref::Layout::channels_first);
   }
   static ref::ChannelVector vec(const std::vector<double>& v) {
-    return formats::to_channel_vector(Array::vector(v));
+    return cases::to_channel_vector(Array::vector(v));
   }
-  static ref::AffineParams affine(const ChannelParams& p) { return {vec(p.gamma), vec(p.beta)}; }
-  static std::optional<ref::RunningStats> to_ref(const std::optional<Running>& r) {
+  static ref::AffineParams affine(const cases::Affine& p) { return {vec(p.weight), vec(p.bias)}; }
+  static std::optional<ref::RunningStats> to_ref(const std::optional<cases::Running>& r) {
     if (!r) return std::nullopt;
     return ref::RunningStats{vec(r->mean), vec(r->var), r->num_batches_tracked};
   }
@@ -113,12 +115,12 @@ class RoundedReference final : public SimulatedBackend {
                          ? dtype
                          : (dtype == Dtype::f64 ? Dtype::f64 : Dtype::f32);
     if (rounding_ != ChannelRounding::none) {
-      for (double& x : out) x = random::round_to(x, to);
+      for (double& x : out) x = ieee::round_to(x, to);
     }
     return out;
   }
-  Grads grads(const ref::BackwardResult& r, Dtype dtype) const {
-    return {round_array(formats::to_array(r.dx), dtype), channel(r.dweight, dtype),
+  cases::Gradients grads(const ref::BackwardResult& r, Dtype dtype) const {
+    return {round_array(cases::to_array(r.dx), dtype), channel(r.dweight, dtype),
             channel(r.dbias, dtype)};
   }
   ChannelRounding rounding_;
@@ -156,7 +158,7 @@ class FloatEngine {
       case Summation::low_precision: {
         if (c_.dtype != Dtype::f16 && c_.dtype != Dtype::bf16) return pairwise(v.data(), v.size());
         T s = 0;
-        for (T x : v) s = static_cast<T>(random::round_to(static_cast<double>(s + x), c_.dtype));
+        for (T x : v) s = static_cast<T>(ieee::round_to(static_cast<double>(s + x), c_.dtype));
         return s;
       }
     }
@@ -234,11 +236,11 @@ class FloatEngine {
     return 1;
   }
 
-  static T gamma(const ChannelParams& p, std::size_t c) {
-    return p.gamma.empty() ? T(1) : static_cast<T>(p.gamma[c]);
+  static T gamma(const cases::Affine& p, std::size_t c) {
+    return p.weight.empty() ? T(1) : static_cast<T>(p.weight[c]);
   }
-  static T beta(const ChannelParams& p, std::size_t c) {
-    return p.beta.empty() ? T(0) : static_cast<T>(p.beta[c]);
+  static T beta(const cases::Affine& p, std::size_t c) {
+    return p.bias.empty() ? T(0) : static_cast<T>(p.bias[c]);
   }
 
   std::vector<T> gather(const Array& a, const std::vector<std::size_t>& idx) const {
@@ -247,7 +249,7 @@ class FloatEngine {
     return v;
   }
 
-  double out(T v) const { return random::round_to(static_cast<double>(v), c_.dtype); }
+  double out(T v) const { return ieee::round_to(static_cast<double>(v), c_.dtype); }
 
  private:
   T pairwise(const T* v, std::size_t n) const {
@@ -265,10 +267,11 @@ class FloatBackend {
  public:
   FloatBackend(const FloatOptions& o, const CaseSpec& c) : o_(o), e_(o, c), c_(c) {}
 
-  TrainOut forward_train(const Array& x, const ChannelParams& p,
-                         const std::optional<Running>& running) const {
+  cases::TrainOutputs forward_train(const Array& x, const cases::Affine& p,
+                                    const std::optional<cases::Running>& running) const {
     const Geometry g = geometry_of(x.shape);
-    TrainOut out{Array{x.shape, std::vector<double>(x.values.size())}, {}, {}, {}, running};
+    cases::TrainOutputs out{
+        Array{x.shape, std::vector<double>(x.values.size())}, {}, {}, {}, running};
     if (out.running) out.running->num_batches_tracked += 1;
     for (std::size_t ch = 0; ch < g.c; ++ch) {
       const auto idx = channel_indices(g, ch);
@@ -278,9 +281,9 @@ class FloatBackend {
         out.y.values[idx[k]] =
             e_.out(e_.gamma(p, ch) * ((xs[k] - st.mean) * st.invstd) + e_.beta(p, ch));
       }
-      out.mean.push_back(static_cast<double>(st.mean));
-      out.var.push_back(static_cast<double>(st.var));
-      out.invstd.push_back(static_cast<double>(st.invstd));
+      out.batch_mean.push_back(static_cast<double>(st.mean));
+      out.batch_var.push_back(static_cast<double>(st.var));
+      out.saved_invstd.push_back(static_cast<double>(st.invstd));
       if (out.running && !idx.empty()) {
         const auto [w_old, w_batch] = e_.weights(out.running->num_batches_tracked);
         const T rm = static_cast<T>(out.running->mean[ch]);
@@ -293,8 +296,8 @@ class FloatBackend {
     return out;
   }
 
-  Array forward_eval(const Array& x, const ChannelParams& p,
-                     const std::optional<Running>& running) const {
+  Array forward_eval(const Array& x, const cases::Affine& p,
+                     const std::optional<cases::Running>& running) const {
     if (!running) return forward_train(x, p, std::nullopt).y;
     const Geometry g = geometry_of(x.shape);
     Array y{x.shape, std::vector<double>(x.values.size())};
@@ -307,9 +310,9 @@ class FloatBackend {
     return y;
   }
 
-  Grads backward_train(const Array& x, const Array& dy, const ChannelParams& p) const {
+  cases::Gradients backward_train(const Array& x, const Array& dy, const cases::Affine& p) const {
     const Geometry g = geometry_of(x.shape);
-    Grads out{Array{x.shape, std::vector<double>(x.values.size())}, {}, {}};
+    cases::Gradients out{Array{x.shape, std::vector<double>(x.values.size())}, {}, {}};
     for (std::size_t ch = 0; ch < g.c; ++ch) {
       const auto idx = channel_indices(g, ch);
       const std::vector<T> xs = e_.gather(x, idx), dys = e_.gather(dy, idx);
@@ -327,7 +330,7 @@ class FloatBackend {
       for (std::size_t k = 0; k < idx.size(); ++k) {
         out.dx.values[idx[k]] = e_.out(a * (dys[k] - mean_dy - xhat[k] * k_term));
       }
-      if (!p.gamma.empty()) {
+      if (!p.weight.empty()) {
         out.dweight.push_back(static_cast<double>(sum_dyx));
         out.dbias.push_back(static_cast<double>(sum_dy));
       }
@@ -335,11 +338,11 @@ class FloatBackend {
     return out;
   }
 
-  Grads backward_eval(const Array& x, const Array& dy, const ChannelParams& p,
-                      const std::optional<Running>& running) const {
+  cases::Gradients backward_eval(const Array& x, const Array& dy, const cases::Affine& p,
+                                 const std::optional<cases::Running>& running) const {
     if (!running || o_.eval_backward_batch_stats) return backward_train(x, dy, p);
     const Geometry g = geometry_of(x.shape);
-    Grads out{Array{x.shape, std::vector<double>(x.values.size())}, {}, {}};
+    cases::Gradients out{Array{x.shape, std::vector<double>(x.values.size())}, {}, {}};
     for (std::size_t ch = 0; ch < g.c; ++ch) {
       const auto idx = channel_indices(g, ch);
       const std::vector<T> xs = e_.gather(x, idx), dys = e_.gather(dy, idx);
@@ -351,7 +354,7 @@ class FloatBackend {
         out.dx.values[idx[k]] = e_.out(dys[k] * a);
         prod[k] = dys[k] * ((xs[k] - rm) * s);
       }
-      if (!p.gamma.empty()) {
+      if (!p.weight.empty()) {
         out.dweight.push_back(static_cast<double>(e_.sum(prod)));
         out.dbias.push_back(static_cast<double>(e_.sum(dys)));
       }
@@ -388,19 +391,20 @@ class TorchLikeBackend {
     s.invstd = v == 0 ? 0.0 : 1.0 / std::sqrt(v);
     return s;
   }
-  double to_dtype(T v) const { return random::round_to(static_cast<double>(v), c_.dtype); }
-  static T gamma(const ChannelParams& p, std::size_t c) {
-    return p.gamma.empty() ? T(1) : static_cast<T>(p.gamma[c]);
+  double to_dtype(T v) const { return ieee::round_to(static_cast<double>(v), c_.dtype); }
+  static T gamma(const cases::Affine& p, std::size_t c) {
+    return p.weight.empty() ? T(1) : static_cast<T>(p.weight[c]);
   }
-  static T beta(const ChannelParams& p, std::size_t c) {
-    return p.beta.empty() ? T(0) : static_cast<T>(p.beta[c]);
+  static T beta(const cases::Affine& p, std::size_t c) {
+    return p.bias.empty() ? T(0) : static_cast<T>(p.bias[c]);
   }
   static double narrow(double v) { return static_cast<double>(static_cast<T>(v)); }
 
-  TrainOut forward_train(const Array& x, const ChannelParams& p,
-                         const std::optional<Running>& running) const {
+  cases::TrainOutputs forward_train(const Array& x, const cases::Affine& p,
+                                    const std::optional<cases::Running>& running) const {
     const Geometry g = geometry_of(x.shape);
-    TrainOut out{Array{x.shape, std::vector<double>(x.values.size())}, {}, {}, {}, running};
+    cases::TrainOutputs out{
+        Array{x.shape, std::vector<double>(x.values.size())}, {}, {}, {}, running};
     if (out.running) out.running->num_batches_tracked += 1;
     for (std::size_t ch = 0; ch < g.c; ++ch) {
       const auto idx = channel_indices(g, ch);
@@ -409,9 +413,9 @@ class TorchLikeBackend {
       const T shift = beta(p, ch) - static_cast<T>(st.mean) * alpha;
       for (std::size_t i : idx)
         out.y.values[i] = to_dtype(static_cast<T>(x.values[i]) * alpha + shift);
-      out.mean.push_back(narrow(st.mean));
-      out.var.push_back(narrow(st.var));
-      out.invstd.push_back(narrow(st.invstd));
+      out.batch_mean.push_back(narrow(st.mean));
+      out.batch_var.push_back(narrow(st.var));
+      out.saved_invstd.push_back(narrow(st.invstd));
       if (out.running && !idx.empty()) {
         const auto& spec = c_.spec;
         const double counter = static_cast<double>(out.running->num_batches_tracked);
@@ -436,8 +440,8 @@ class TorchLikeBackend {
     return out;
   }
 
-  Array forward_eval(const Array& x, const ChannelParams& p,
-                     const std::optional<Running>& running) const {
+  Array forward_eval(const Array& x, const cases::Affine& p,
+                     const std::optional<cases::Running>& running) const {
     if (!running) return forward_train(x, p, std::nullopt).y;
     const Geometry g = geometry_of(x.shape);
     Array y{x.shape, std::vector<double>(x.values.size())};
@@ -452,9 +456,9 @@ class TorchLikeBackend {
     return y;
   }
 
-  Grads backward_train(const Array& x, const Array& dy, const ChannelParams& p) const {
+  cases::Gradients backward_train(const Array& x, const Array& dy, const cases::Affine& p) const {
     const Geometry g = geometry_of(x.shape);
-    Grads out{Array{x.shape, std::vector<double>(x.values.size())}, {}, {}};
+    cases::Gradients out{Array{x.shape, std::vector<double>(x.values.size())}, {}, {}};
     for (std::size_t ch = 0; ch < g.c; ++ch) {
       const auto idx = channel_indices(g, ch);
       const Stats st = stats(x, idx);
@@ -472,7 +476,7 @@ class TorchLikeBackend {
         const auto xi = static_cast<T>(x.values[i]), dyi = static_cast<T>(dy.values[i]);
         out.dx.values[i] = to_dtype((dyi - grad_mean - (xi - mean) * k) * w_invstd);
       }
-      if (!p.gamma.empty()) {
+      if (!p.weight.empty()) {
         out.dweight.push_back(narrow(dot * st.invstd));
         out.dbias.push_back(narrow(sum));
       }
@@ -480,11 +484,11 @@ class TorchLikeBackend {
     return out;
   }
 
-  Grads backward_eval(const Array& x, const Array& dy, const ChannelParams& p,
-                      const std::optional<Running>& running) const {
+  cases::Gradients backward_eval(const Array& x, const Array& dy, const cases::Affine& p,
+                                 const std::optional<cases::Running>& running) const {
     if (!running) return backward_train(x, dy, p);
     const Geometry g = geometry_of(x.shape);
-    Grads out{Array{x.shape, std::vector<double>(x.values.size())}, {}, {}};
+    cases::Gradients out{Array{x.shape, std::vector<double>(x.values.size())}, {}, {}};
     for (std::size_t ch = 0; ch < g.c; ++ch) {
       const auto idx = channel_indices(g, ch);
       const double invstd = 1.0 / std::sqrt(running->var[ch] + c_.spec.eps);
@@ -495,7 +499,7 @@ class TorchLikeBackend {
         sum += dy.values[i];
         dot += (x.values[i] - running->mean[ch]) * dy.values[i];
       }
-      if (!p.gamma.empty()) {
+      if (!p.weight.empty()) {
         out.dweight.push_back(narrow(dot * invstd));
         out.dbias.push_back(narrow(sum));
       }
@@ -513,20 +517,21 @@ class FloatFamily final : public SimulatedBackend {
   FloatFamily(std::string name, const FloatOptions& o) : name_(std::move(name)), o_(o) {}
   std::string name() const override { return name_; }
 
-  TrainOut forward_train(const CaseSpec& c, const Array& x, const ChannelParams& p,
-                         const std::optional<Running>& running) const override {
+  cases::TrainOutputs forward_train(const CaseSpec& c, const Array& x, const cases::Affine& p,
+                                    const std::optional<cases::Running>& running) override {
     return dispatch(c, [&](const auto& b) { return b.forward_train(x, p, running); });
   }
-  Array forward_eval(const CaseSpec& c, const Array& x, const ChannelParams& p,
-                     const std::optional<Running>& running) const override {
+  Array forward_eval(const CaseSpec& c, const Array& x, const cases::Affine& p,
+                     const std::optional<cases::Running>& running) override {
     return dispatch(c, [&](const auto& b) { return b.forward_eval(x, p, running); });
   }
-  Grads backward_train(const CaseSpec& c, const Array& x, const Array& dy,
-                       const ChannelParams& p) const override {
+  cases::Gradients backward_train(const CaseSpec& c, const Array& x, const Array& dy,
+                                  const cases::Affine& p) override {
     return dispatch(c, [&](const auto& b) { return b.backward_train(x, dy, p); });
   }
-  Grads backward_eval(const CaseSpec& c, const Array& x, const Array& dy, const ChannelParams& p,
-                      const std::optional<Running>& running) const override {
+  cases::Gradients backward_eval(const CaseSpec& c, const Array& x, const Array& dy,
+                                 const cases::Affine& p,
+                                 const std::optional<cases::Running>& running) override {
     return dispatch(c, [&](const auto& b) { return b.backward_eval(x, dy, p, running); });
   }
 
@@ -545,155 +550,32 @@ class FloatFamily final : public SimulatedBackend {
   FloatOptions o_;
 };
 
-// ------------------------------------------------------------------------------------------
-// Driver.
-
-const Array& input(const formats::Case& c, const std::string& name) {
-  const auto it = c.inputs.find(name);
-  if (it == c.inputs.end()) throw std::runtime_error(c.spec.id + ": no input " + name);
-  return it->second;
-}
-
-ChannelParams params_of(const formats::Case& c) {
-  if (!c.spec.spec.affine) return {};
-  return {input(c, "weight").values, input(c, "bias").values};
-}
-
-std::optional<Running> running_of(const formats::Case& c) {
-  if (!c.spec.spec.track_running_stats || !c.inputs.count("running_mean")) return std::nullopt;
-  return Running{input(c, "running_mean").values, input(c, "running_var").values,
-                 static_cast<std::int64_t>(input(c, "num_batches_tracked").values.at(0))};
-}
-
-void store_train(Outputs& o, const TrainOut& r) {
-  o["y"] = r.y;
-  o["batch_mean"] = Array::vector(r.mean);
-  o["batch_var"] = Array::vector(r.var);
-  o["saved_invstd"] = Array::vector(r.invstd);
-  if (r.running) {
-    o["running_mean"] = Array::vector(r.running->mean);
-    o["running_var"] = Array::vector(r.running->var);
-    o["num_batches_tracked"] = Array::scalar(static_cast<double>(r.running->num_batches_tracked));
+// Hands the inner engine every activation rounded to the case's dtype: what a backend of that
+// dtype receives (the pipeline's activations and gradients are computed in double).
+class DtypeInputs final : public cases::Engine {
+ public:
+  explicit DtypeInputs(cases::Engine& inner) : inner_(inner) {}
+  cases::TrainOutputs forward_train(const CaseSpec& c, const Array& x, const cases::Affine& p,
+                                    const std::optional<cases::Running>& running) override {
+    return inner_.forward_train(c, round_array(x, c.dtype), p, running);
   }
-}
-
-void store_grads(Outputs& o, const Grads& g) {
-  o["dx"] = g.dx;
-  if (!g.dweight.empty() || !g.dbias.empty()) {
-    o["dweight"] = Array::vector(g.dweight);
-    o["dbias"] = Array::vector(g.dbias);
+  Array forward_eval(const CaseSpec& c, const Array& x, const cases::Affine& p,
+                     const std::optional<cases::Running>& running) override {
+    return inner_.forward_eval(c, round_array(x, c.dtype), p, running);
   }
-}
-
-void append(Array& to, const std::vector<double>& values) {
-  to.values.insert(to.values.end(), values.begin(), values.end());
-}
-
-Outputs run_sequence(const SimulatedBackend& b, const formats::Case& c) {
-  const Array& xs = input(c, "x");
-  const std::vector<std::size_t> shape(xs.shape.begin() + 1, xs.shape.end());
-  std::size_t size = 1;
-  for (std::size_t d : shape) size *= d;
-  const std::size_t channels = shape.at(1);
-  const auto steps = static_cast<std::size_t>(c.spec.steps);
-  const ChannelParams p = params_of(c);
-  std::optional<Running> running = running_of(c);
-  Outputs o;
-  o["y"] = Array{xs.shape, {}};
-  for (const char* name : {"batch_mean", "batch_var", "saved_invstd"}) {
-    o[name] = Array{{steps, channels}, {}};
+  cases::Gradients backward_train(const CaseSpec& c, const Array& x, const Array& dy,
+                                  const cases::Affine& p) override {
+    return inner_.backward_train(c, round_array(x, c.dtype), round_array(dy, c.dtype), p);
   }
-  if (running) {
-    o["running_mean"] = Array{{steps, channels}, {}};
-    o["running_var"] = Array{{steps, channels}, {}};
-    o["num_batches_tracked"] = Array{{steps}, {}};
+  cases::Gradients backward_eval(const CaseSpec& c, const Array& x, const Array& dy,
+                                 const cases::Affine& p,
+                                 const std::optional<cases::Running>& running) override {
+    return inner_.backward_eval(c, round_array(x, c.dtype), round_array(dy, c.dtype), p, running);
   }
-  for (std::size_t k = 0; k < steps; ++k) {
-    const Array x{shape,
-                  std::vector<double>(xs.values.begin() + static_cast<long>(k * size),
-                                      xs.values.begin() + static_cast<long>((k + 1) * size))};
-    const TrainOut r = b.forward_train(c.spec, x, p, running);
-    append(o["y"], r.y.values);
-    append(o["batch_mean"], r.mean);
-    append(o["batch_var"], r.var);
-    append(o["saved_invstd"], r.invstd);
-    if (r.running) {
-      running = r.running;
-      append(o["running_mean"], running->mean);
-      append(o["running_var"], running->var);
-      o["num_batches_tracked"].values.push_back(static_cast<double>(running->num_batches_tracked));
-    }
-  }
-  o["y_eval"] = b.forward_eval(c.spec, input(c, "x_eval"), p, running);
-  return o;
-}
 
-ref::ChannelVector vec(const std::vector<double>& v) {
-  return formats::to_channel_vector(Array::vector(v));
-}
-
-Outputs run_pipeline(const SimulatedBackend& b, const formats::Case& c) {
-  const Dtype dtype = c.spec.dtype;
-  generators::PipelineData data;
-  data.x = formats::to_tensor(input(c, "x"), ref::Layout::channels_first);
-  for (double v : input(c, "labels").values) data.labels.push_back(static_cast<int>(v));
-  data.batch_norm = {vec(input(c, "weight").values), vec(input(c, "bias").values)};
-  data.running = {vec(input(c, "running_mean").values), vec(input(c, "running_var").values),
-                  static_cast<std::int64_t>(input(c, "num_batches_tracked").values.at(0))};
-  data.linear_weight = input(c, "linear_weight").values;
-  data.linear_bias = input(c, "linear_bias").values;
-
-  auto params = [](const ref::AffineParams& a) {
-    return ChannelParams{std::vector<double>(a.weight.begin(), a.weight.end()),
-                         std::vector<double>(a.bias.begin(), a.bias.end())};
-  };
-  auto running = [](const std::optional<ref::RunningStats>& r) -> std::optional<Running> {
-    if (!r) return std::nullopt;
-    return Running{std::vector<double>(r->mean.begin(), r->mean.end()),
-                   std::vector<double>(r->var.begin(), r->var.end()), r->num_batches_tracked};
-  };
-  auto in_dtype = [dtype](const ref::Tensor& t) {
-    return round_array(formats::to_array(t), dtype);
-  };
-  generators::BatchNormCalls calls;
-  calls.forward_train = [&](const ref::BatchNormSpec&, const ref::Tensor& x,
-                            const ref::AffineParams& a, const std::optional<ref::RunningStats>& r) {
-    const TrainOut t = b.forward_train(c.spec, in_dtype(x), params(a), running(r));
-    ref::ForwardTrainResult out;
-    out.y = formats::to_tensor(t.y, ref::Layout::channels_first);
-    out.batch_mean = vec(t.mean);
-    out.batch_var = vec(t.var);
-    out.saved_invstd = vec(t.invstd);
-    if (t.running) {
-      out.running = ref::RunningStats{vec(t.running->mean), vec(t.running->var),
-                                      t.running->num_batches_tracked};
-    }
-    return out;
-  };
-  calls.forward_eval = [&](const ref::BatchNormSpec&, const ref::Tensor& x,
-                           const ref::AffineParams& a, const std::optional<ref::RunningStats>& r) {
-    return formats::to_tensor(b.forward_eval(c.spec, in_dtype(x), params(a), running(r)),
-                              ref::Layout::channels_first);
-  };
-  calls.backward_train = [&](const ref::BatchNormSpec&, const ref::Tensor& x, const ref::Tensor& dy,
-                             const ref::AffineParams& a) {
-    const Grads g = b.backward_train(c.spec, in_dtype(x), in_dtype(dy), params(a));
-    return ref::BackwardResult{formats::to_tensor(g.dx, ref::Layout::channels_first),
-                               vec(g.dweight), vec(g.dbias)};
-  };
-  const auto trace = generators::train_seed_pipeline(c.spec.spec, data, c.spec.steps, calls);
-  Outputs o;
-  o["epoch_loss"] = Array::vector(trace.epoch_loss);
-  o["epoch_accuracy"] = Array::vector(trace.epoch_accuracy);
-  o["weight"] = formats::to_array(trace.batch_norm.weight);
-  o["bias"] = formats::to_array(trace.batch_norm.bias);
-  o["linear_weight"] = Array{input(c, "linear_weight").shape, trace.linear_weight};
-  o["linear_bias"] = Array::vector(trace.linear_bias);
-  o["running_mean"] = formats::to_array(trace.running.mean);
-  o["running_var"] = formats::to_array(trace.running.var);
-  o["num_batches_tracked"] = Array::scalar(static_cast<double>(trace.running.num_batches_tracked));
-  return o;
-}
+ private:
+  cases::Engine& inner_;
+};
 
 }  // namespace
 
@@ -705,69 +587,37 @@ std::unique_ptr<SimulatedBackend> float_backend(const std::string& name, const F
   return std::make_unique<FloatFamily>(name, o);
 }
 
-Outputs run_case(const SimulatedBackend& b, const formats::Case& c) {
-  Outputs o;
-  switch (c.spec.operation) {
-    case Operation::forward_train:
-      store_train(o, b.forward_train(c.spec, input(c, "x"), params_of(c), running_of(c)));
-      break;
-    case Operation::forward_eval:
-      o["y"] = b.forward_eval(c.spec, input(c, "x"), params_of(c), running_of(c));
-      break;
-    case Operation::backward_train:
-      store_grads(o, b.backward_train(c.spec, input(c, "x"), input(c, "dy"), params_of(c)));
-      break;
-    case Operation::backward_eval:
-      store_grads(
-          o, b.backward_eval(c.spec, input(c, "x"), input(c, "dy"), params_of(c), running_of(c)));
-      break;
-    case Operation::sequence:
-      return run_sequence(b, c);
-    case Operation::pipeline:
-      return run_pipeline(b, c);
-    case Operation::error:
-      throw std::runtime_error("run_case: error cases have no outputs");
-  }
-  return o;
+cases::Execution run_on(SimulatedBackend& backend, const cases::Case& c) {
+  DtypeInputs engine(backend);
+  return cases::run_case(c, engine);
 }
 
-std::vector<OutputCheck> check_case(const formats::Case& c, const Outputs& actual) {
+Outputs outputs_of(SimulatedBackend& backend, const cases::Case& c) {
+  const cases::Execution e = run_on(backend, c);
+  if (!e.internal_error.empty()) throw std::runtime_error(c.spec.id + ": " + e.internal_error);
+  if (e.status != cases::CallStatus::ok) throw std::runtime_error(c.spec.id + ": " + e.message);
+  return e.outputs;
+}
+
+std::vector<OutputCheck> check_case(const cases::Case& c, const Outputs& actual) {
+  cases::Execution execution;
+  execution.outputs = actual;
+  conformance::CaseResult result = conformance::new_result(c);
+  conformance::judge_execution(c, execution, result);
   std::vector<OutputCheck> checks;
-  for (const auto& [name, expected] : c.expected) {
+  for (const auto& o : result.outputs) {
     OutputCheck k;
-    k.output = name;
-    const auto bounds = conformance::tolerance_bounds(c, name);
-    const auto it = actual.find(name);
-    if (it == actual.end() || it->second.values.size() != expected.values.size()) {
-      k.failures = 1;
-      k.worst_ratio = std::numeric_limits<double>::infinity();
-      checks.push_back(k);
-      continue;
-    }
-    const auto& a = it->second.values;
-    k.elements = a.size();
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      const double e = expected.values[i];
-      double ratio;
-      if (std::isnan(e)) {
-        ratio = std::isnan(a[i]) ? 0.0 : std::numeric_limits<double>::infinity();
-      } else if (std::isinf(e)) {
-        ratio = a[i] == e ? 0.0 : std::numeric_limits<double>::infinity();
-      } else if (!std::isfinite(a[i])) {
-        ratio = std::numeric_limits<double>::infinity();
-      } else {
-        const double err = std::fabs(a[i] - e);
-        ratio = bounds[i] > 0 ? err / bounds[i] : (err == 0 ? 0.0 : HUGE_VAL);
-      }
-      if (ratio > 1.0) ++k.failures;
-      if (ratio > k.worst_ratio || (i == 0 && k.worst_ratio == 0)) {
-        if (ratio > k.worst_ratio) k.worst_ratio = ratio;
-        k.worst_index = i;
-        k.expected = e;
-        k.actual = a[i];
-        k.bound = bounds[i];
-      }
-    }
+    k.output = o.name;
+    k.elements = o.elements;
+    k.failures = o.out_of_bound;
+    k.worst_ratio =
+        o.bound > 0 ? o.error / o.bound
+                    : (o.error > 0 || !o.passed ? std::numeric_limits<double>::infinity() : 0.0);
+    if (!o.passed && o.error <= o.bound) k.worst_ratio = std::numeric_limits<double>::infinity();
+    k.worst_index = o.index;
+    k.expected = o.expected;
+    k.actual = o.actual;
+    k.bound = o.bound;
     checks.push_back(k);
   }
   return checks;

@@ -1,8 +1,8 @@
 // Simulated backends for testing the tolerance model: correct ones (the reference rounded to the
 // dtype, a float re-implementation with pairwise sums, a PyTorch-like one with double
 // statistics and a fused affine step) and buggy ones (the real bug classes of
-// /work/shared/brief/real-bugs.md as mutants of the float re-implementation), a driver that runs
-// any fixture case on them the way the runner does, and the comparison with the bounds.
+// shared/brief/real-bugs.md as mutants of the float re-implementation). They are engines: the
+// runner's case driver runs any fixture case on them and the runner's judge compares.
 #pragma once
 
 #include <cstdint>
@@ -12,55 +12,27 @@
 #include <string>
 #include <vector>
 
-#include "bnconf/formats/case.hpp"
+#include "bnconf/cases/driver.hpp"
 
 namespace bnconf::tolerance_testing {
 
-using formats::Array;
+using cases::Array;
 using Outputs = std::map<std::string, Array>;
 
-struct ChannelParams {
-  std::vector<double> gamma, beta;  // empty when !affine
-};
-
-struct Running {
-  std::vector<double> mean, var;
-  std::int64_t num_batches_tracked = 0;
-};
-
-struct TrainOut {
-  Array y;
-  std::vector<double> mean, var, invstd;
-  std::optional<Running> running;
-};
-
-struct Grads {
-  Array dx;
-  std::vector<double> dweight, dbias;
-};
-
-// A backend as the runner sees it: activations in and out are values of the case's dtype (held
-// in doubles), per-channel vectors are doubles.
-class SimulatedBackend {
+// A backend as the runner sees it, as an engine (bnconf/cases/engine.hpp): activations in and out
+// are values of the case's dtype (held in doubles), per-channel vectors are doubles.
+class SimulatedBackend : public cases::Engine {
  public:
-  virtual ~SimulatedBackend() = default;
   virtual std::string name() const = 0;
-  virtual TrainOut forward_train(const formats::CaseSpec& c, const Array& x, const ChannelParams& p,
-                                 const std::optional<Running>& running) const = 0;
-  virtual Array forward_eval(const formats::CaseSpec& c, const Array& x, const ChannelParams& p,
-                             const std::optional<Running>& running) const = 0;
-  virtual Grads backward_train(const formats::CaseSpec& c, const Array& x, const Array& dy,
-                               const ChannelParams& p) const = 0;
-  virtual Grads backward_eval(const formats::CaseSpec& c, const Array& x, const Array& dy,
-                              const ChannelParams& p,
-                              const std::optional<Running>& running) const = 0;
 };
 
-// Runs a (non-error) case: the operation's outputs named like the expected ones. Sequences carry
-// the backend's own running statistics from step to step; the pipeline runs the seed example's
-// training loop (bnconf::generators::train_seed_pipeline) with the backend's BatchNorm, passing
-// activations and gradients through the dtype.
-Outputs run_case(const SimulatedBackend& backend, const formats::Case& c);
+// The outputs of a (non-error) case run on the backend through the case driver
+// (cases::run_case) — sequences carry the backend's own running statistics, the pipeline runs
+// the seed example's training loop with the backend's BatchNorm — with every activation handed
+// to the backend rounded to the case's dtype first, as a backend of that dtype receives it.
+// run_on gives the driver's execution; outputs_of its outputs, throwing when a call failed.
+cases::Execution run_on(SimulatedBackend& backend, const cases::Case& c);
+Outputs outputs_of(SimulatedBackend& backend, const cases::Case& c);
 
 // How the rounded reference returns per-channel outputs: unrounded, rounded to the accumulation
 // precision (f32 for f32/f16/bf16), or rounded to the storage dtype.
@@ -91,16 +63,16 @@ struct FloatOptions {
 };
 std::unique_ptr<SimulatedBackend> float_backend(const std::string& name, const FloatOptions& o);
 
-// Comparison of one output with its bounds, as the runner does: expected NaN needs NaN, an
-// expected infinity the same infinity, a finite expected value |actual - expected| <= bound.
+// How far the outputs are from the expected ones, judged by the runner's own judge
+// (conformance::judge_execution) under the error model: one entry per judged output.
 struct OutputCheck {
   std::string output;
   std::size_t elements = 0;
   std::size_t failures = 0;
-  double worst_ratio = 0;  // max |actual - expected| / bound over finite expected values
-  std::size_t worst_index = 0;
+  double worst_ratio = 0;                      // |actual - expected| / bound at the worst element
+  std::string worst_index;                     // logical index of the worst element
   double expected = 0, actual = 0, bound = 0;  // at worst_index
 };
-std::vector<OutputCheck> check_case(const formats::Case& c, const Outputs& actual);
+std::vector<OutputCheck> check_case(const cases::Case& c, const Outputs& actual);
 
 }  // namespace bnconf::tolerance_testing

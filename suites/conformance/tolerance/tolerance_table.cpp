@@ -17,8 +17,8 @@
 
 namespace {
 
-using bnconf::formats::Case;
-using bnconf::formats::Operation;
+using bnconf::cases::Case;
+using bnconf::cases::Operation;
 namespace tt = bnconf::tolerance_testing;
 
 double quantile(std::vector<double> v, double q) {
@@ -27,9 +27,7 @@ double quantile(std::vector<double> v, double q) {
   return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
 }
 
-std::string dtype_name(const Case& c) {
-  return std::string(bnconf::random::to_string(c.spec.dtype));
-}
+std::string dtype_name(const Case& c) { return std::string(bnconf::ieee::to_string(c.spec.dtype)); }
 
 void magnitudes(const std::vector<const Case*>& cases) {
   // (dtype, output) -> relative bounds bound_i / max|expected| of the array
@@ -62,11 +60,11 @@ struct Result {
   std::map<std::string, std::string> failed_outputs;
 };
 
-Result measure(const tt::SimulatedBackend& b, const std::vector<const Case*>& cases) {
+Result measure(tt::SimulatedBackend& b, const std::vector<const Case*>& cases) {
   Result r;
   for (const Case* c : cases) {
     ++r.cases;
-    const auto out = tt::run_case(b, *c);
+    const auto out = tt::outputs_of(b, *c);
     double case_worst = 0;
     std::string outputs;
     for (const auto& k : tt::check_case(*c, out)) {

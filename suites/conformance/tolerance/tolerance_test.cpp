@@ -21,8 +21,8 @@
 namespace bnconf::tolerance_testing {
 namespace {
 
-using formats::Case;
-using formats::Operation;
+using cases::Case;
+using cases::Operation;
 
 const formats::FixtureSet& fixtures() {
   static const formats::FixtureSet set = formats::load_fixture_set({BNCONF_FIXTURES_DIR});
@@ -44,11 +44,11 @@ struct Summary {
   std::string worst;
 };
 
-Summary run_all(const SimulatedBackend& backend) {
+Summary run_all(SimulatedBackend& backend) {
   Summary s;
   for (const Case* c : judged_cases()) {
     ++s.cases;
-    const Outputs out = run_case(backend, *c);
+    const Outputs out = outputs_of(backend, *c);
     bool failed = false;
     std::string detail;
     for (const auto& k : check_case(*c, out)) {
@@ -59,8 +59,8 @@ Summary run_all(const SimulatedBackend& backend) {
       if (k.failures > 0) {
         failed = true;
         char line[256];
-        std::snprintf(line, sizeof line, " %s[%zu] x%.3g (e=%.9g a=%.9g b=%.3g)", k.output.c_str(),
-                      k.worst_index, k.worst_ratio, k.expected, k.actual, k.bound);
+        std::snprintf(line, sizeof line, " %s%s x%.3g (e=%.9g a=%.9g b=%.3g)", k.output.c_str(),
+                      k.worst_index.c_str(), k.worst_ratio, k.expected, k.actual, k.bound);
         detail += line;
       }
     }
@@ -137,7 +137,7 @@ TEST(ToleranceBounds, NonFiniteInputsOnlyZeroTheirOwnChannel) {
 TEST(ToleranceBounds, F32OutputBoundsAreTight) {
   std::vector<double> relative;
   for (const Case* c : judged_cases()) {
-    if (c->spec.tier != "core" || c->spec.dtype != random::Dtype::f32) continue;
+    if (c->spec.tier != "core" || c->spec.dtype != ieee::Dtype::f32) continue;
     if (c->spec.operation != Operation::forward_train) continue;
     if (c->spec.id.find("constant") != std::string::npos) continue;  // conditioning infinite
     const auto& y = c->expected.at("y").values;

@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "bnconf/random/portable_log.hpp"
+#include "bnconf/ieee/portable_log.hpp"
 #include "bnconf/random/stream.hpp"
 
 namespace {
@@ -95,7 +95,8 @@ TEST(Golden, DigestsOfTheFirst10000Elements) {
     uniforms.add(std::bit_cast<std::uint64_t>(uniform01(stream.element(k))));
     normals.add(std::bit_cast<std::uint64_t>(standard_normal(stream.element(k))));
     integers.add(uniform_int(stream.element(k), 1000003));
-    logs.add(std::bit_cast<std::uint64_t>(portable_log(uniform01(stream.element(k)) + 0x1p-60)));
+    logs.add(std::bit_cast<std::uint64_t>(
+        bnconf::ieee::portable_log(uniform01(stream.element(k)) + 0x1p-60)));
   }
   EXPECT_EQ(uniforms.h, 0xa08f6e1f1cf053e4u);
   EXPECT_EQ(normals.h, 0xa9529b6198e13a6fu);

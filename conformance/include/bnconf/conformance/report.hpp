@@ -1,13 +1,14 @@
-// Reports of a conformance run: JSON (the contract's fields), JUnit XML, and the terminal
-// summary. Files are rewritten atomically (write to a temporary file, then rename) after every
-// case, so a run killed midway still leaves a valid report of what finished.
+// The report of a conformance run: the results so far and the run's facts, written as JSON (the
+// contract's fields), JUnit XML and the terminal summary (report_writers.hpp). Files are
+// rewritten atomically (write to a temporary file, then rename) after every case, so a run
+// killed midway still leaves a valid report of what finished.
 #pragma once
 
 #include <map>
 #include <string>
 #include <vector>
 
-#include "bnconf/conformance/judge.hpp"
+#include "bnconf/conformance/result.hpp"
 
 namespace bnconf::conformance {
 
@@ -37,10 +38,12 @@ class Report {
   std::size_t expected_failure_count() const;
 
   const std::vector<CaseResult>& results() const { return results_; }
+  bool complete() const { return complete_; }
   std::map<CaseStatus, std::size_t> counts() const;
   const RunInfo& info() const { return info_; }
 
-  // "tests:214 pass:200 fail:2 unsupported:12 crash:0 timeout:0 backend_error:0"
+  // "tests:214 pass:200 fail:2 unsupported:12 crash:0 timeout:0 backend_error:0
+  // internal_error:0"
   std::string count_line() const;
   // Table of statuses by tier and operation, then one block per failing case.
   std::string terminal_summary() const;

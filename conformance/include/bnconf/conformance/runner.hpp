@@ -7,6 +7,7 @@
 
 #include "bnconf/conformance/backend.hpp"
 #include "bnconf/conformance/report.hpp"
+#include "bnconf/conformance/tolerance.hpp"
 #include "bnconf/formats/fixture_set.hpp"
 
 namespace bnconf::conformance {
@@ -32,10 +33,15 @@ std::string default_fixtures_path();
 bool filter_matches(const std::string& filter, const std::string& id);
 
 // The cases `options` selects, in fixture order.
-std::vector<const formats::Case*> select_cases(const formats::FixtureSet& set,
-                                               const RunOptions& options);
+std::vector<const cases::Case*> select_cases(const formats::FixtureSet& set,
+                                             const RunOptions& options);
 
 Report run_backend(const Backend& backend, const RunOptions& options);
+// Runs cases built in memory (a fuzzer's, a test's) exactly as run_backend runs fixture cases:
+// selected by the options' tiers, filter and shard, each in its own process, judged by the same
+// rules; `origin` stands for the fixture paths in the report.
+Report run_backend_on(const Backend& backend, const std::vector<cases::Case>& cases,
+                      const std::string& origin, const RunOptions& options);
 // Throws std::runtime_error if the results file is unusable as a whole.
 Report check_results(const std::string& results_path, const RunOptions& options);
 

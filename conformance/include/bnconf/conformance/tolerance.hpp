@@ -2,11 +2,14 @@
 // docs/tolerances.md derives every bound.
 #pragma once
 
+#include <map>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "bnconf/formats/case.hpp"
+#include "bnconf/cases/case.hpp"
 
 namespace bnconf::conformance {
 
@@ -14,7 +17,13 @@ namespace bnconf::conformance {
 // `c` (same order as c.expected.at(output).values), for a correct backend that computes in the
 // case's dtype (f16 and bf16 with at least float accumulation). An element whose expected value
 // is NaN or infinite gets bound 0: the actual value must be the same special value.
-std::vector<double> tolerance_bounds(const formats::Case& c, const std::string& output);
+std::vector<double> tolerance_bounds(const cases::Case& c, const std::string& output);
+
+// Bounds of every expected output of a case, by output name.
+using CaseBounds = std::map<std::string, std::vector<double>>;
+// The error model's bounds of every output of `c`, derived once (the derivation the operation
+// table names for the case's operation).
+CaseBounds error_model_bounds(const cases::Case& c);
 
 // The fixed pass rules of other suites, for comparison (docs/tolerances.md): true when
 // `actual` passes against `expected` for a backend computing in `dtype`.
@@ -26,20 +35,26 @@ enum class FixedRule {
 };
 const std::vector<FixedRule>& all_fixed_rules();
 std::string to_string(FixedRule rule);
-bool passes_fixed_rule(FixedRule rule, random::Dtype dtype, double expected, double actual);
+bool passes_fixed_rule(FixedRule rule, ieee::Dtype dtype, double expected, double actual);
 // The bound on |actual - expected| the rule allows for a finite expected value.
-double fixed_rule_bound(FixedRule rule, random::Dtype dtype, double expected);
+double fixed_rule_bound(FixedRule rule, ieee::Dtype dtype, double expected);
 
 // What a verdict is judged by: bnconf's error model (the default) or another suite's fixed rule,
 // to show what that rule would conclude on the same outputs (docs/tolerances.md).
 struct ToleranceRule {
   std::optional<FixedRule> fixed;  // nullopt: the error model
 };
-// "model", "onnx", "torch", "webnn", "benchdnn"
-std::optional<ToleranceRule> tolerance_rule_from_string(const std::string& name);
+// The rules a verdict can be judged by, written once: the name `--rule` takes, the rule, and the
+// name reports give it.
+struct RuleRow {
+  std::string_view option;  // "model", "onnx", "torch", "webnn", "benchdnn"
+  std::optional<FixedRule> fixed;
+  std::string_view report_name;  // "error_model", "onnx_allclose", ...
+};
+std::span<const RuleRow> rule_table();
+std::optional<ToleranceRule> tolerance_rule_from_string(const std::string& option);
 std::string to_string(const ToleranceRule& rule);
-// Bounds of every element of output `output` of `c` under `rule`.
-std::vector<double> bounds_under(const ToleranceRule& rule, const formats::Case& c,
-                                 const std::string& output);
+// Bounds of every element of every expected output of `c` under `rule`.
+CaseBounds case_bounds(const ToleranceRule& rule, const cases::Case& c);
 
 }  // namespace bnconf::conformance

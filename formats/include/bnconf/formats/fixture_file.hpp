@@ -10,7 +10,7 @@
 #include <variant>
 #include <vector>
 
-#include "bnconf/formats/case.hpp"
+#include "bnconf/cases/case.hpp"
 
 namespace bnconf::formats {
 
@@ -37,13 +37,13 @@ struct FixtureFile {
   std::string path;
   std::optional<FileInfo> info;         // absent when the file itself could not be read
   std::optional<LoadError> file_error;  // set when the file (not one case) is unusable
-  std::vector<std::variant<Case, LoadError>> cases;
+  std::vector<std::variant<cases::Case, LoadError>> cases;
 };
 
 // Replaces `path` with a file holding `cases`. Byte-reproducible: the same arguments give the
 // same bytes (no timestamps are stored).
 void write_fixture_file(const std::string& path, const FileInfo& info,
-                        const std::vector<Case>& cases);
+                        const std::vector<cases::Case>& cases);
 
 FixtureFile read_fixture_file(const std::string& path);
 

@@ -10,8 +10,8 @@
 namespace bnconf::formats {
 
 struct FixtureSet {
-  std::vector<Case> cases;        // loaded and verified
-  std::vector<LoadError> errors;  // files and cases that could not be used, one entry each
+  std::vector<cases::Case> cases;  // loaded and verified
+  std::vector<LoadError> errors;   // files and cases that could not be used, one entry each
 };
 
 // `paths`: directories (all *.h5 in them, sorted by name) and/or .h5 files. Every file must be

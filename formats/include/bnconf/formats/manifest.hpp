@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "bnconf/formats/case.hpp"
+#include "bnconf/cases/case.hpp"
 #include "bnconf/formats/schema.hpp"
 
 namespace bnconf::formats {
@@ -34,14 +34,14 @@ std::string sha256_hex(const void* data, std::size_t size);
 std::string file_sha256(const std::string& path);
 // SHA-256 of the bytes a dataset holds: little-endian float64 (or int64 for integer datasets)
 // in row-major order.
-std::string dataset_sha256(const Array& array, bool integer);
+std::string dataset_sha256(const cases::Array& array, bool integer);
 // One "name=value" line per attribute in a fixed order; doubles in shortest round-trip form.
-std::string canonical_spec_text(const CaseSpec& spec);
+std::string canonical_spec_text(const cases::CaseSpec& spec);
 
-ManifestCase manifest_entry(const Case& c);
+ManifestCase manifest_entry(const cases::Case& c);
 // Differences between a loaded case and its manifest entry, one line each naming the field
 // ("inputs/x: sha256 ... expected ..."); empty when they agree.
-std::vector<std::string> manifest_mismatches(const ManifestCase& entry, const Case& c);
+std::vector<std::string> manifest_mismatches(const ManifestCase& entry, const cases::Case& c);
 
 void write_manifest(const std::string& path, const Manifest& manifest);
 // Throws std::runtime_error naming the path and the problem.

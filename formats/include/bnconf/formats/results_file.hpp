@@ -11,14 +11,14 @@
 #include <string>
 #include <vector>
 
-#include "bnconf/formats/array.hpp"
+#include "bnconf/cases/array.hpp"
 
 namespace bnconf::formats {
 
 struct CaseResultEntry {
   std::string status = "ok";
   std::string message;
-  std::map<std::string, Array> outputs;
+  std::map<std::string, cases::Array> outputs;
 };
 
 struct ResultsFile {

@@ -15,12 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "bnconf/formats/case.hpp"
+#include "bnconf/cases/case.hpp"
 
 namespace bnconf::generators {
 
 struct CatalogueEntry {
-  formats::CaseSpec spec;
+  cases::CaseSpec spec;
   nlohmann::ordered_json
       data;  // input recipes: "x", "dy", "params", "running" (generators/recipes)
   nlohmann::ordered_json mutate;  // deliberate input defects of error cases

@@ -28,6 +28,13 @@ enum class RunningVarEstimator {
   population,        // sum / M                (ONNX, Keras)
 };
 
+// Every enumerator, in order: the lists names and tables derive from.
+inline constexpr MomentumConvention kAllMomentumConventions[] = {
+    MomentumConvention::weights_batch, MomentumConvention::weights_running};
+inline constexpr RunningVarEstimator kAllRunningVarEstimators[] = {
+    RunningVarEstimator::unbiased, RunningVarEstimator::unbiased_clamped,
+    RunningVarEstimator::population};
+
 std::string_view to_string(MomentumConvention convention);
 std::string_view to_string(RunningVarEstimator estimator);
 std::optional<MomentumConvention> momentum_convention_from_string(std::string_view name);

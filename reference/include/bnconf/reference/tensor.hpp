@@ -23,6 +23,7 @@ using ChannelVector = xt::xtensor<double, 1>;
 using Shape = std::vector<std::size_t>;
 
 enum class Layout { channels_first, channels_last };
+inline constexpr Layout kAllLayouts[] = {Layout::channels_first, Layout::channels_last};
 
 std::string_view to_string(Layout layout);
 std::optional<Layout> layout_from_string(std::string_view name);

@@ -1,0 +1,333 @@
+#include "abi_engine.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "abi_values.hpp"
+#include "bnconf/adapter.hpp"
+#include "bnconf/cases/tensor_arrays.hpp"
+
+namespace bnconf::conformance {
+namespace {
+
+namespace ref = bnconf::reference;
+using cases::Array;
+using cases::CallFailed;
+
+// Bytes with guard regions on both sides. The payload starts as all-ones bytes, a NaN in every
+// dtype, so an output the backend never writes shows up as NaN rather than as stale data.
+class Buffer {
+ public:
+  static constexpr std::size_t kGuard = 64;
+  static constexpr unsigned char kGuardByte = 0xA5;
+
+  Buffer() : Buffer(0) {}
+  explicit Buffer(std::size_t bytes) : bytes_(bytes), storage_(bytes + 2 * kGuard, kGuardByte) {
+    std::fill(storage_.begin() + kGuard,
+              storage_.begin() + static_cast<std::ptrdiff_t>(kGuard + bytes), 0xFF);
+  }
+  void* data() { return storage_.data() + kGuard; }
+  const void* data() const { return storage_.data() + kGuard; }
+  std::size_t bytes() const { return bytes_; }
+
+  // "" when both guards are intact, else what was overwritten.
+  std::string guard_damage() const {
+    std::size_t before = 0, after = 0;
+    for (std::size_t i = 0; i < kGuard; ++i) {
+      before += storage_[i] != kGuardByte;
+      after += storage_[kGuard + bytes_ + i] != kGuardByte;
+    }
+    if (before + after == 0) return "";
+    return std::to_string(after) + " byte(s) past the end and " + std::to_string(before) +
+           " byte(s) before the start";
+  }
+
+ private:
+  std::size_t bytes_;
+  std::vector<unsigned char> storage_;
+};
+
+// An activation tensor in the case's dtype and layout.
+struct Activation {
+  Buffer buffer;
+  bnconf_tensor view{};
+};
+
+Activation encode_activation(const Array& array, ref::Layout layout, ieee::Dtype dtype) {
+  Activation a;
+  const ref::Tensor tensor = cases::to_tensor(array, layout);  // storage order in .data()
+  a.buffer = Buffer(tensor.size() * ieee::storage_bytes(dtype));
+  const std::vector<double> storage(tensor.data(), tensor.data() + tensor.size());
+  adapter::store_from_double(storage, abi_dtype(dtype), a.buffer.data());
+  a.view.data = a.buffer.data();
+  a.view.rank = static_cast<std::int32_t>(array.shape.size());
+  for (std::size_t i = 0; i < array.shape.size() && i < BNCONF_MAX_RANK; ++i) {
+    a.view.shape[i] = static_cast<std::int64_t>(array.shape[i]);
+  }
+  a.view.layout = abi_layout(layout);
+  a.view.dtype = abi_dtype(dtype);
+  return a;
+}
+
+// An output activation shaped like `like`.
+Activation output_activation(const bnconf_tensor& like) {
+  Activation a;
+  a.view = like;
+  a.buffer = Buffer(adapter::element_count(like) *
+                    ieee::storage_bytes(static_cast<ieee::Dtype>(like.dtype)));
+  a.view.data = a.buffer.data();
+  return a;
+}
+
+Array decode_activation(const Activation& a) {
+  const std::vector<double> storage = adapter::load_as_double(a.view);
+  std::vector<std::size_t> shape(a.view.shape, a.view.shape + a.view.rank);
+  ref::Tensor tensor =
+      ref::make_tensor(shape, a.view.layout == BNCONF_CHANNELS_LAST ? ref::Layout::channels_last
+                                                                    : ref::Layout::channels_first);
+  std::copy(storage.begin(), storage.end(), tensor.data());
+  return cases::to_array(tensor);
+}
+
+struct Vector {
+  Buffer buffer;
+  std::size_t length = 0;
+  bnconf_vector in() const {
+    return {length ? static_cast<const double*>(buffer.data()) : nullptr,
+            static_cast<std::int64_t>(length)};
+  }
+  bnconf_vector_out out() {
+    return {length ? static_cast<double*>(buffer.data()) : nullptr,
+            static_cast<std::int64_t>(length)};
+  }
+  std::vector<double> values() const {
+    const auto* d = static_cast<const double*>(buffer.data());
+    return std::vector<double>(d, d + length);
+  }
+};
+
+Vector vector_of(const std::vector<double>& values) {
+  Vector v;
+  v.length = values.size();
+  v.buffer = Buffer(values.size() * sizeof(double));
+  if (!values.empty()) std::memcpy(v.buffer.data(), values.data(), values.size() * sizeof(double));
+  return v;
+}
+
+Vector empty_vector(std::size_t length) {
+  Vector v;
+  v.length = length;
+  v.buffer = Buffer(length * sizeof(double));
+  return v;
+}
+
+// Snapshots the inputs and registers the outputs of one call; after it, records what the backend
+// broke and turns a status other than BNCONF_OK into CallFailed.
+class CallRecorder {
+ public:
+  explicit CallRecorder(std::vector<std::string>& violations) : violations_(violations) {}
+  void watch_input(const std::string& name, const Buffer& buffer) {
+    const auto* bytes = static_cast<const unsigned char*>(buffer.data());
+    inputs_.push_back({name, &buffer, std::vector<unsigned char>(bytes, bytes + buffer.bytes())});
+  }
+  void watch_output(const std::string& name, const Buffer& buffer) {
+    outputs_.emplace_back(name, &buffer);
+  }
+  bnconf_message message() { return {message_, sizeof message_}; }
+  void finish(bnconf_status status) {
+    for (const auto& w : inputs_) {
+      // (memcmp's pointers must be valid even for size 0.)
+      if (!w.copy.empty() && std::memcmp(w.buffer->data(), w.copy.data(), w.copy.size()) != 0) {
+        violations_.push_back("modified input " + w.name);
+      }
+    }
+    for (const auto& [name, buffer] : outputs_) {
+      const std::string damage = buffer->guard_damage();
+      if (!damage.empty()) violations_.push_back("wrote " + damage + " of output " + name);
+    }
+    if (status != BNCONF_OK) {
+      message_[sizeof message_ - 1] = '\0';
+      throw CallFailed(call_status(status), message_);
+    }
+  }
+
+ private:
+  struct InputWatch {
+    std::string name;
+    const Buffer* buffer;
+    std::vector<unsigned char> copy;
+  };
+  std::vector<std::string>& violations_;
+  std::vector<InputWatch> inputs_;
+  std::vector<std::pair<std::string, const Buffer*>> outputs_;
+  char message_[1024] = {0};
+};
+
+bnconf_params params_of(const cases::CaseSpec& spec) {
+  bnconf_params p{};
+  p.struct_size = sizeof(bnconf_params);
+  p.eps = spec.spec.eps;
+  p.momentum = spec.spec.momentum.value_or(0.0);
+  p.momentum_none = spec.spec.momentum ? 0 : 1;
+  p.momentum_convention = abi_convention(spec.spec.momentum_convention);
+  p.var_estimator = abi_estimator(spec.spec.running_var_estimator);
+  p.affine = spec.spec.affine;
+  p.track_running_stats = spec.spec.track_running_stats;
+  return p;
+}
+
+// Running statistics as call inputs: their buffers and the ABI view of them (nullptr when the
+// case does not track them).
+struct RunningInput {
+  Vector mean, var;
+  bnconf_running abi{};
+  bool present = false;
+  const bnconf_running* pointer() const { return present ? &abi : nullptr; }
+  void watch(CallRecorder& recorder) const {
+    recorder.watch_input("running_mean", mean.buffer);
+    recorder.watch_input("running_var", var.buffer);
+  }
+};
+
+RunningInput running_input(const std::optional<cases::Running>& running) {
+  RunningInput in;
+  if (!running) return in;
+  in.present = true;
+  in.mean = vector_of(running->mean);
+  in.var = vector_of(running->var);
+  in.abi = {in.mean.in(), in.var.in(), running->num_batches_tracked};
+  return in;
+}
+
+// A table entry the backend left NULL: the case is unsupported, never a call through NULL.
+void require_function(const void* function, cases::Entry entry) {
+  if (!function) {
+    throw CallFailed(cases::CallStatus::unsupported,
+                     "the backend has no " + std::string(cases::to_string(entry)) + " function");
+  }
+}
+
+bool has_feature(const Backend& backend, std::uint32_t feature) {
+  return (backend.capabilities().features & feature) != 0;
+}
+
+}  // namespace
+
+bool AbiEngine::produces(cases::OutputGroup group) const {
+  switch (group) {
+    case cases::OutputGroup::core:
+      return true;
+    case cases::OutputGroup::batch_statistics:
+      return has_feature(backend_, BNCONF_FEATURE_SAVED_STATS);
+    case cases::OutputGroup::running_statistics:
+      return has_feature(backend_, BNCONF_FEATURE_RUNNING_STATS);
+  }
+  return false;
+}
+
+cases::TrainOutputs AbiEngine::forward_train(const cases::CaseSpec& spec, const Array& x_array,
+                                             const cases::Affine& affine,
+                                             const std::optional<cases::Running>& running) {
+  require_function(reinterpret_cast<const void*>(backend_.table().forward_train),
+                   cases::Entry::forward_train);
+  const bnconf_params params = params_of(spec);
+  Activation x = encode_activation(x_array, spec.layout, spec.dtype);
+  Vector w = vector_of(affine.weight), b = vector_of(affine.bias);
+  const std::size_t channels = adapter::channel_count(x.view);
+  const RunningInput running_in = running_input(running);
+  Activation y = output_activation(x.view);
+  Vector mean = empty_vector(channels), var = empty_vector(channels),
+         invstd = empty_vector(channels);
+  Vector rm_out = empty_vector(running ? channels : 0),
+         rv_out = empty_vector(running ? channels : 0);
+  bnconf_running_out running_out{rm_out.out(), rv_out.out(),
+                                 running ? running->num_batches_tracked : 0};
+  CallRecorder recorder(violations_);
+  recorder.watch_input("x", x.buffer);
+  recorder.watch_input("weight", w.buffer);
+  recorder.watch_input("bias", b.buffer);
+  running_in.watch(recorder);
+  recorder.watch_output("y", y.buffer);
+  recorder.watch_output("batch_mean", mean.buffer);
+  recorder.watch_output("batch_var", var.buffer);
+  recorder.watch_output("saved_invstd", invstd.buffer);
+  recorder.watch_output("running_mean", rm_out.buffer);
+  recorder.watch_output("running_var", rv_out.buffer);
+  recorder.finish(backend_.table().forward_train(
+      &params, &x.view, w.in(), b.in(), running_in.pointer(), {y.buffer.data()}, mean.out(),
+      var.out(), invstd.out(), running ? &running_out : nullptr, recorder.message()));
+  cases::TrainOutputs out{decode_activation(y), mean.values(), var.values(), invstd.values(),
+                          std::nullopt};
+  if (running) {
+    out.running = cases::Running{rm_out.values(), rv_out.values(), running_out.num_batches_tracked};
+  }
+  return out;
+}
+
+Array AbiEngine::forward_eval(const cases::CaseSpec& spec, const Array& x_array,
+                              const cases::Affine& affine,
+                              const std::optional<cases::Running>& running) {
+  require_function(reinterpret_cast<const void*>(backend_.table().forward_eval),
+                   cases::Entry::forward_eval);
+  const bnconf_params params = params_of(spec);
+  Activation x = encode_activation(x_array, spec.layout, spec.dtype);
+  Vector w = vector_of(affine.weight), b = vector_of(affine.bias);
+  const RunningInput running_in = running_input(running);
+  Activation y = output_activation(x.view);
+  CallRecorder recorder(violations_);
+  recorder.watch_input("x", x.buffer);
+  recorder.watch_input("weight", w.buffer);
+  recorder.watch_input("bias", b.buffer);
+  running_in.watch(recorder);
+  recorder.watch_output("y", y.buffer);
+  recorder.finish(backend_.table().forward_eval(&params, &x.view, w.in(), b.in(),
+                                                running_in.pointer(), {y.buffer.data()},
+                                                recorder.message()));
+  return decode_activation(y);
+}
+
+cases::Gradients AbiEngine::backward_train(const cases::CaseSpec& spec, const Array& x,
+                                           const Array& dy, const cases::Affine& affine) {
+  return backward(true, spec, x, dy, affine, std::nullopt);
+}
+
+cases::Gradients AbiEngine::backward_eval(const cases::CaseSpec& spec, const Array& x,
+                                          const Array& dy, const cases::Affine& affine,
+                                          const std::optional<cases::Running>& running) {
+  return backward(false, spec, x, dy, affine, running);
+}
+
+// The backward entries take no bias.
+cases::Gradients AbiEngine::backward(bool train, const cases::CaseSpec& spec, const Array& x_array,
+                                     const Array& dy_array, const cases::Affine& affine,
+                                     const std::optional<cases::Running>& running) {
+  const auto& table = backend_.table();
+  require_function(train ? reinterpret_cast<const void*>(table.backward_train)
+                         : reinterpret_cast<const void*>(table.backward_eval),
+                   train ? cases::Entry::backward_train : cases::Entry::backward_eval);
+  const bnconf_params params = params_of(spec);
+  Activation x = encode_activation(x_array, spec.layout, spec.dtype);
+  Activation dy = encode_activation(dy_array, spec.layout, spec.dtype);
+  Vector w = vector_of(affine.weight);
+  const RunningInput running_in = running_input(running);
+  const std::size_t channels = adapter::channel_count(x.view);
+  Activation dx = output_activation(x.view);
+  Vector dw = empty_vector(spec.spec.affine ? channels : 0),
+         db = empty_vector(spec.spec.affine ? channels : 0);
+  CallRecorder recorder(violations_);
+  recorder.watch_input("x", x.buffer);
+  recorder.watch_input("dy", dy.buffer);
+  recorder.watch_input("weight", w.buffer);
+  running_in.watch(recorder);
+  recorder.watch_output("dx", dx.buffer);
+  recorder.watch_output("dweight", dw.buffer);
+  recorder.watch_output("dbias", db.buffer);
+  recorder.finish(
+      train ? table.backward_train(&params, &x.view, &dy.view, w.in(), {dx.buffer.data()}, dw.out(),
+                                   db.out(), recorder.message())
+            : table.backward_eval(&params, &x.view, &dy.view, w.in(), running_in.pointer(),
+                                  {dx.buffer.data()}, dw.out(), db.out(), recorder.message()));
+  return {decode_activation(dx), dw.values(), db.values()};
+}
+
+}  // namespace bnconf::conformance

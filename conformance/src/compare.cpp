@@ -1,0 +1,98 @@
+// Element-by-element comparison of one output with its bounds (judge.hpp, compare_output).
+#include <cmath>
+#include <sstream>
+
+#include "bnconf/conformance/judge.hpp"
+
+namespace bnconf::conformance {
+namespace {
+
+// Logical index of row-major element i of `shape`.
+std::string index_text(const std::vector<std::size_t>& shape, std::size_t i) {
+  if (shape.empty()) return "[]";
+  std::vector<std::size_t> index(shape.size());
+  for (std::size_t axis = shape.size(); axis-- > 0;) {
+    index[axis] = shape[axis] ? i % shape[axis] : 0;
+    i = shape[axis] ? i / shape[axis] : 0;
+  }
+  std::string text = "[";
+  for (std::size_t a = 0; a < index.size(); ++a) text += (a ? ", " : "") + std::to_string(index[a]);
+  return text + "]";
+}
+
+std::string number(double v) {
+  std::ostringstream out;
+  out.precision(9);
+  out << v;
+  return out.str();
+}
+
+// Why element (e expected, a actual) fails against `bound`, or "" when it passes.
+std::string element_failure(double e, double a, double error, double bound) {
+  if (std::isnan(e))
+    return std::isnan(a) ? "" : "a number where NaN is expected (NaN not propagated)";
+  if (std::isinf(e)) {
+    if (a == e) return "";
+    return std::string(std::isnan(a) ? "NaN" : "a finite value") + " where " +
+           (e > 0 ? "+inf" : "-inf") + " is expected";
+  }
+  if (std::isnan(a)) return "NaN where a finite value is expected";
+  if (std::isinf(a)) return "infinity where a finite value is expected";
+  return error > bound ? "error above bound" : "";
+}
+
+// The one-line reason of a failed check.
+std::string failure_reason(const OutputCheck& check) {
+  const std::string counts =
+      std::to_string(check.out_of_bound) + " of " + std::to_string(check.elements) + " elements";
+  if (check.reason == "error above bound") {
+    return "error " + number(check.error) + " above bound " + number(check.bound) + " (" + counts +
+           ")";
+  }
+  return check.reason + " (" + counts + " out of bound)";
+}
+
+}  // namespace
+
+OutputCheck compare_output(const std::string& name, const cases::Array& expected,
+                           const cases::Array& actual, const std::vector<double>& bounds) {
+  OutputCheck check;
+  check.name = name;
+  check.elements = expected.values.size();
+  if (actual.shape != expected.shape) {
+    check.passed = false;
+    check.reason = "shape " + reference::format_shape(actual.shape) + " but expected " +
+                   reference::format_shape(expected.shape);
+    return check;
+  }
+  double worst_score = -1;
+  for (std::size_t i = 0; i < expected.values.size(); ++i) {
+    const double e = expected.values[i];
+    const double a = actual.values[i];
+    const double error = std::fabs(a - e);
+    const std::string why = element_failure(e, a, error, bounds[i]);
+    // The worst element: the largest error relative to its bound; non-finite mismatches first.
+    double score = 0;
+    if (std::isfinite(e) && std::isfinite(a)) {
+      score = bounds[i] > 0 ? error / bounds[i] : (error > 0 ? INFINITY : 0);
+    }
+    if (!why.empty()) {
+      ++check.out_of_bound;
+      if (score <= 1) score = INFINITY;
+    }
+    if (score > worst_score) {
+      worst_score = score;
+      check.error = std::isfinite(error) ? error : INFINITY;
+      check.bound = bounds[i];
+      check.index = index_text(expected.shape, i);
+      check.expected = e;
+      check.actual = a;
+      if (!why.empty()) check.reason = why;
+    }
+  }
+  check.passed = check.out_of_bound == 0;
+  check.reason = check.passed ? "" : failure_reason(check);
+  return check;
+}
+
+}  // namespace bnconf::conformance

@@ -1,0 +1,71 @@
+// The JSON report (the contract's fields; docs/adapter-guide.md "Reports").
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "report_writers.hpp"
+
+namespace bnconf::conformance {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// JSON has no NaN or infinity: such values are written as the strings "nan", "inf", "-inf".
+Json number(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return v;
+}
+
+}  // namespace
+
+std::string json_report(const Report& report) {
+  const RunInfo& info = report.info();
+  Json json;
+  Json summary = Json::object();
+  for (const auto& [status, n] : report.counts()) summary[to_string(status)] = n;
+  summary["expected_failures"] = report.expected_failure_count();
+  summary["unexplained"] = report.unexplained_count();
+  json["summary"] = summary;
+  json["backend"] = {{"name", info.backend_name},
+                     {"version", info.backend_version},
+                     {"origin", info.backend_origin}};
+  json["complete"] = report.complete();
+  json["tolerance"] = info.rule;
+  json["tests"] = report.results().size();
+  json["selected"] = info.selected;
+  json["fixtures"] = info.fixtures;
+  json["load_errors"] = info.load_errors;
+  if (!info.expectations.empty()) {
+    json["expectations"] = {{"file", info.expectations}, {"stale", info.stale_expectations}};
+  }
+  Json cases = Json::array();
+  for (const auto& r : report.results()) {
+    Json outputs = Json::array();
+    for (const auto& o : r.outputs) {
+      Json output = {{"name", o.name},           {"passed", o.passed},
+                     {"elements", o.elements},   {"out_of_bound", o.out_of_bound},
+                     {"error", number(o.error)}, {"bound", number(o.bound)}};
+      if (!o.passed || !o.index.empty()) {
+        output["worst_index"] = o.index;
+        output["expected"] = number(o.expected);
+        output["actual"] = number(o.actual);
+      }
+      if (!o.reason.empty()) output["reason"] = o.reason;
+      outputs.push_back(output);
+    }
+    cases.push_back({{"id", r.id},
+                     {"tier", r.tier},
+                     {"operation", r.operation},
+                     {"dtype", r.dtype},
+                     {"layout", r.layout},
+                     {"status", to_string(r.status)},
+                     {"message", r.message},
+                     {"expected_failure", r.expected_failure},
+                     {"seconds", r.seconds},
+                     {"outputs", outputs}});
+  }
+  json["cases"] = cases;
+  return json.dump(1) + "\n";
+}
+
+}  // namespace bnconf::conformance

@@ -1,0 +1,19 @@
+// The texts of a report: JSON (json_report.cpp), JUnit XML (junit_report.cpp) and the terminal
+// summary (terminal_report.cpp), each from the report's result model alone.
+#pragma once
+
+#include <string>
+
+#include "bnconf/conformance/report.hpp"
+
+namespace bnconf::conformance {
+
+std::string json_report(const Report& report);
+std::string junit_report(const Report& report);
+std::string terminal_report(const Report& report);
+
+// One block per case that did not pass: status, id, message, explanation, and per failed output
+// its reason and worst element (the terminal summary and JUnit's failure texts).
+std::string failure_block(const CaseResult& result);
+
+}  // namespace bnconf::conformance

@@ -1,0 +1,64 @@
+#include "bnconf/conformance/result.hpp"
+
+#include "bnconf/ieee/dtype.hpp"
+
+namespace bnconf::conformance {
+namespace {
+
+using S = CaseStatus;
+
+constexpr StatusRow kStatuses[] = {
+    {S::pass, "pass", false, "", "every checked output within its bound (error cases: rejected)"},
+    {S::fail, "fail", true, "failure",
+     "an output out of bound, a wrong special value, a missing output, misbehaviour (guard "
+     "bytes, modified inputs), or an invalid input accepted"},
+    {S::unsupported, "unsupported", false, "skipped",
+     "the backend does not declare what the case needs, or declined it: not a failure"},
+    {S::crash, "crash", true, "error", "the case's process died (signal or exit) before a result"},
+    {S::timeout, "timeout", true, "error", "no result within --timeout seconds; killed"},
+    {S::backend_error, "backend_error", true, "error",
+     "the backend reported an error, or rejected a valid case"},
+    {S::internal_error, "internal_error", true, "error",
+     "bnconf itself failed on this case (a bug of bnconf); the run went on"},
+};
+
+constexpr bool rows_in_enumerator_order() {
+  for (std::size_t i = 0; i < std::size(kStatuses); ++i) {
+    if (static_cast<std::size_t>(kStatuses[i].status) != i) return false;
+  }
+  return true;
+}
+static_assert(rows_in_enumerator_order());
+static_assert(std::size(kStatuses) == static_cast<std::size_t>(CaseStatus::internal_error) + 1);
+
+}  // namespace
+
+std::span<const StatusRow> status_table() { return kStatuses; }
+
+std::string to_string(CaseStatus status) {
+  const auto index = static_cast<std::size_t>(status);
+  return index < std::size(kStatuses) ? std::string(kStatuses[index].name) : "?";
+}
+
+const std::vector<CaseStatus>& all_statuses() {
+  static const std::vector<CaseStatus> statuses = [] {
+    std::vector<CaseStatus> all;
+    for (const auto& row : kStatuses) all.push_back(row.status);
+    return all;
+  }();
+  return statuses;
+}
+
+bool is_problem(CaseStatus status) { return kStatuses[static_cast<std::size_t>(status)].problem; }
+
+CaseResult new_result(const cases::Case& c) {
+  CaseResult r;
+  r.id = c.spec.id;
+  r.tier = c.spec.tier;
+  r.operation = std::string(cases::to_string(c.spec.operation));
+  r.dtype = std::string(ieee::to_string(c.spec.dtype));
+  r.layout = std::string(reference::to_string(c.spec.layout));
+  return r;
+}
+
+}  // namespace bnconf::conformance

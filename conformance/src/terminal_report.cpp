@@ -1,0 +1,90 @@
+// The terminal summary: statuses by tier and operation, then one block per case that did not
+// pass.
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "report_writers.hpp"
+
+namespace bnconf::conformance {
+namespace {
+
+std::string short_number(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.3g", v);
+  return buffer;
+}
+
+std::string long_number(double v) {
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%.9g", v);
+  return buffer;
+}
+
+// A column as wide as its heading (at least 6), right-aligned.
+std::string cell(const std::string& text, std::size_t width) {
+  return std::string(width > text.size() ? width - text.size() : 0, ' ') + text;
+}
+
+}  // namespace
+
+// One line per output check of a failing case.
+std::string failure_block(const CaseResult& r) {
+  std::ostringstream out;
+  out << to_string(r.status) << (r.expected_failure.empty() ? "" : " (expected)") << "  " << r.id
+      << "  (" << r.dtype << ", " << r.layout << ", " << r.operation << ")\n";
+  if (!r.message.empty()) out << "    " << r.message << "\n";
+  if (!r.expected_failure.empty()) out << "    expected: " << r.expected_failure << "\n";
+  for (const auto& o : r.outputs) {
+    if (o.passed) continue;
+    out << "    " << o.name << ": " << o.reason;
+    if (!o.index.empty()) {
+      out << "\n      worst element " << o.index << ": expected " << long_number(o.expected)
+          << ", actual " << long_number(o.actual) << ", error " << short_number(o.error)
+          << ", bound " << short_number(o.bound);
+    }
+    out << "\n";
+  }
+  return out.str();
+}
+
+std::string terminal_report(const Report& report) {
+  const RunInfo& info = report.info();
+  std::ostringstream out;
+  // Table: rows tier/operation, one column per status of the status table.
+  std::map<std::pair<std::string, std::string>, std::map<CaseStatus, std::size_t>> table;
+  for (const auto& r : report.results()) ++table[{r.tier, r.operation}][r.status];
+  char lead[64];
+  std::snprintf(lead, sizeof lead, "%-8s %-15s %6s", "tier", "operation", "cases");
+  out << lead;
+  for (const auto& row : status_table()) {
+    out << " " << cell(std::string(row.name), std::max<std::size_t>(row.name.size(), 6));
+  }
+  out << "\n";
+  for (const auto& [key, counts] : table) {
+    std::size_t total = 0;
+    for (const auto& [s, n] : counts) total += n;
+    std::snprintf(lead, sizeof lead, "%-8s %-15s %6zu", key.first.c_str(), key.second.c_str(),
+                  total);
+    out << lead;
+    for (const auto& row : status_table()) {
+      const auto found = counts.find(row.status);
+      const std::size_t n = found == counts.end() ? 0 : found->second;
+      out << " " << cell(std::to_string(n), std::max<std::size_t>(row.name.size(), 6));
+    }
+    out << "\n";
+  }
+  std::size_t not_passed = 0;
+  for (const auto& r : report.results()) {
+    if (is_problem(r.status)) {
+      if (not_passed++ == 0) out << "\nCases that did not pass:\n";
+      out << failure_block(r);
+    }
+  }
+  for (const auto& e : info.load_errors) out << "LOAD ERROR  " << e << "\n";
+  for (const auto& s : info.stale_expectations) out << "STALE EXPECTATION  " << s << "\n";
+  return out.str();
+}
+
+}  // namespace bnconf::conformance
