@@ -5,7 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include "bnconf/adapter.hpp"
-#include "bnconf/adapters/bundled.hpp"
+#include "bnconf/backends/bundled.hpp"
 #include "bnconf/conformance/isolation.hpp"
 #include "bnconf/conformance/judge.hpp"
 #include "bnconf/conformance/runner.hpp"

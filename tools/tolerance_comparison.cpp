@@ -2,7 +2,7 @@
 //
 // For each pass rule (bnconf's error model and the fixed rules of ONNX, torch.testing, WebNN and
 // benchdnn) and each backend — the correct ones (reference, cpu-f32, the plain-C example) and
-// every mutant of cpu-f32 (adapters/mutants/, one real bug each) — runs the committed fixtures
+// every mutant of cpu-f32 (suites/material/, one real bug each) — runs the committed fixtures
 // through the runner exactly as `bnconf run --backend B --rule R` does, and prints Markdown:
 //   (a) rules x correct backends: cases failed (false failures; the error model must have 0),
 //   (b) mutants x rules: cases failing each mutant that pass the unmutated cpu-f32 under the

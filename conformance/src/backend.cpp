@@ -11,7 +11,7 @@
 #include <stdexcept>
 
 #include "abi_values.hpp"
-#include "bnconf/adapters/bundled.hpp"
+#include "bnconf/backends/bundled.hpp"
 #include "bnconf/cases/operations.hpp"
 
 namespace bnconf::conformance {

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "bnconf/adapter.hpp"
-#include "bnconf/adapters/bundled.hpp"
+#include "bnconf/backends/bundled.hpp"
 #include "bnconf/cases/driver.hpp"
 #include "bnconf/cases/reference_engine.hpp"
 #include "bnconf/conformance/execute.hpp"

@@ -3,8 +3,8 @@
 // next case; a library that is not a usable backend is refused by Backend::open with an
 // exception naming it and the problem; a run killed midway leaves a valid JSON report.
 //
-// The faulty plug-ins are adapters/mutants/faulty/faulty_backend.cpp; write_past_output and
-// modifies_input are mutants of cpu-f32 (adapters/mutants/README.md).
+// The faulty plug-ins are suites/material/faulty/faulty_backend.cpp; write_past_output and
+// modifies_input are mutants of cpu-f32 (suites/material/README.md).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>

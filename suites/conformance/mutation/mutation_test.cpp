@@ -1,4 +1,4 @@
-// Mutation testing of the suite itself. Each mutant of cpu-f32 (adapters/mutants/, one realistic
+// Mutation testing of the suite itself. Each mutant of cpu-f32 (suites/material/, one realistic
 // bug each) runs the whole committed fixture set through the runner under the error model; the
 // suite must fail it (at least one case `fail`) without the run breaking down (no crash or
 // timeout, except for mutants whose bug is a memory error). The unmutated cpu-f32 is the control:

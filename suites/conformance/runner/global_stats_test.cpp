@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "bnconf/adapters/cpu_f32_backend.hpp"
+#include "bnconf/backends/cpu_f32_backend.hpp"
 #include "bnconf/conformance/runner.hpp"
 
 namespace {

@@ -2,7 +2,7 @@
 // as that case's internal_error, the run goes on to the other cases, and the run fails.
 #include <gtest/gtest.h>
 
-#include "bnconf/adapters/bundled.hpp"
+#include "bnconf/backends/bundled.hpp"
 #include "bnconf/conformance/judge.hpp"
 #include "bnconf/conformance/runner.hpp"
 #include "bnconf/formats/fixture_set.hpp"

@@ -1,20 +1,6 @@
-// Test-only backends that misbehave in one way each (BNCONF_FAULT=<what>), for the runner's
-// fault isolation: every case runs in a child process, and whatever a backend does there must
-// end as a verdict for that case, never as the end of the run.
-//
-//   segfault         writes through a null pointer in every operation (SIGSEGV)
-//   abort            calls std::abort in every operation (SIGABRT)
-//   hang             sleeps forever in every operation (the runner's timeout must fire)
-//   throw_through_c  a hand-written C table (no helper) whose entry points let a C++ exception
-//                    reach their noexcept boundary: std::terminate, then SIGABRT
-//   backend_error    returns BNCONF_BACKEND_ERROR with a message
-//   nan_everywhere   returns BNCONF_OK with NaN in every output
-//   bad_abi          a table announcing ABI version 99
-//   null_table       an entry point returning NULL
-//   no_entry         a library without bnconf_backend_v1_entry (a misspelt export instead)
-//
-// Every capability is declared (f64 and input validation included) so that every case reaches
-// the fault.
+// Test-only backends that misbehave in one way each (BNCONF_FAULT=<what>, one of faults.def),
+// for the runner's fault isolation: every case runs in a child process, and whatever a backend
+// does there must end as a verdict for that case, never as the end of the run.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -26,24 +12,18 @@
 #include "bnconf/version.h"
 
 #ifndef BNCONF_FAULT
-#error "BNCONF_FAULT must name a bnconf::adapters::faulty::Fault"
+#error "BNCONF_FAULT must name a bnconf::faulty::Fault"
 #endif
 
 #define BNCONF_STRINGIFY_(x) #x
 #define BNCONF_STRINGIFY(x) BNCONF_STRINGIFY_(x)
 
-namespace bnconf::adapters::faulty {
+namespace bnconf::faulty {
 
 enum class Fault {
-  segfault,
-  abort,
-  hang,
-  throw_through_c,
-  backend_error,
-  nan_everywhere,
-  bad_abi,
-  null_table,
-  no_entry
+#define BNCONF_FAULT_KIND(name, what) name,
+#include "faults.def"
+#undef BNCONF_FAULT_KIND
 };
 inline constexpr Fault kFault = Fault::BNCONF_FAULT;
 
@@ -195,17 +175,17 @@ const bnconf_backend_v1* entry() {
   }
 }
 
-}  // namespace bnconf::adapters::faulty
+}  // namespace bnconf::faulty
 
 #define BNCONF_EXPORTED extern "C" __attribute__((visibility("default")))
 
 #if BNCONF_FAULT_NO_ENTRY
 // Exported under a wrong name: dlsym(BNCONF_BACKEND_V1_ENTRY) must fail.
 BNCONF_EXPORTED const bnconf_backend_v1* bnconf_backend_entry(void) {
-  return bnconf::adapters::faulty::entry();
+  return bnconf::faulty::entry();
 }
 #else
 BNCONF_EXPORTED const bnconf_backend_v1* bnconf_backend_v1_entry(void) {
-  return bnconf::adapters::faulty::entry();
+  return bnconf::faulty::entry();
 }
 #endif

@@ -3,8 +3,8 @@
 #include "cpu_f32_impl.hpp"
 
 #ifndef BNCONF_MUTATION
-#error "BNCONF_MUTATION must name a bnconf::adapters::cpu_f32::Bug"
+#error "BNCONF_MUTATION must name a bnconf::backends::cpu_f32::Bug"
 #endif
 
 BNCONF_EXPORT_BACKEND(
-    ::bnconf::adapters::cpu_f32::CpuF32Backend<::bnconf::adapters::cpu_f32::Bug::BNCONF_MUTATION>)
+    ::bnconf::backends::cpu_f32::CpuF32Backend<::bnconf::backends::cpu_f32::Bug::BNCONF_MUTATION>)

@@ -3,7 +3,7 @@
 // layout, and the results encoded back into the dtype with round-to-nearest-even. So for f64 the
 // outputs are the fixtures' expected values bit for bit, and for narrower dtypes they are those
 // values correctly rounded: the best any backend storing that dtype can return.
-#include "bnconf/adapters/reference_backend.hpp"
+#include "bnconf/backends/reference_backend.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -15,7 +15,7 @@
 #include "bnconf/reference/batch_norm.hpp"
 #include "bnconf/version.h"
 
-namespace bnconf::adapters {
+namespace bnconf::backends {
 namespace {
 
 namespace ref = bnconf::reference;
@@ -235,8 +235,8 @@ class ReferenceBackend final : public adapter::Backend {
 };
 
 }  // namespace
-}  // namespace bnconf::adapters
+}  // namespace bnconf::backends
 
 extern "C" const bnconf_backend_v1* bnconf_reference_backend(void) {
-  return bnconf::adapter::detail::table_of<bnconf::adapters::ReferenceBackend>();
+  return bnconf::adapter::detail::table_of<bnconf::backends::ReferenceBackend>();
 }

@@ -1,5 +1,5 @@
 // A float32 CPU BatchNorm written the way a production backend is, bundled as a second real
-// backend for the conformance runner and as the unmutated original of adapters/mutants/.
+// backend for the conformance runner and as the unmutated original of suites/material/.
 #pragma once
 
 #include "bnconf/adapter.h"

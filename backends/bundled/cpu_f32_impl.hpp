@@ -1,5 +1,5 @@
 // cpu-f32: a float32 CPU BatchNorm written as a production backend would be, and, through its
-// Bug parameter, every mutant of adapters/mutants/. A mutant is this same source compiled with
+// Bug parameter, every mutant of suites/material/. A mutant is this same source compiled with
 // one realistic bug switched on (Bug::<name>, chosen by BNCONF_MUTATION), the deviating code
 // standing exactly where the bug would be written, so a mutant differs from cpu-f32 in that one
 // place and nothing else. The bundled backend is CpuF32Backend<Bug::none>.
@@ -38,77 +38,26 @@
 #include "bnconf/ieee/rounding.hpp"
 #include "bnconf/version.h"
 
-namespace bnconf::adapters::cpu_f32 {
+namespace bnconf::backends::cpu_f32 {
 
-// The mutations. Each comment names the real bug class it models (shared/brief/real-bugs.md).
+// The mutations (cpu_f32_mutations.def: each bug, what it does and the real bug class it models).
 enum class Bug {
   none,
-  unbiased_normalise,            // normalises with sum/(M-1): mxnet#14357, keras#8982 class
-  biased_running_var,            // running var with sum/M where M-1 is due: tt-metal#55438
-  eps_outside_sqrt,              // 1/(sqrt(var)+eps): the eps threads (pytorch#1623 class)
-  flipped_momentum,              // other convention's weights: ONNX exports 1-m (semantics.md)
-  momentum_none_ignored,         // momentum None treated as 0.1 (cuDNN 1/(1+n) recipe lost)
-  counter_not_incremented,       // num_batches_tracked never counted (PyTorch momentum=None)
-  one_pass_variance,             // E[x^2]-E[x]^2 in float: tensorflow#118701, flax#1491
-  half_accumulation,             // f16/bf16 partial sums in the storage dtype: pytorch#70901
-  dropped_mean_dy,               // backward without mean(dy) (backward formula slips)
-  dropped_xhat_term,             // backward without xhat*mean(dy*xhat)
-  batch_stats_in_eval_backward,  // eval backward through batch stats: NNlib.jl#548
-  channels_last_as_first,        // NHWC gradients through NCHW indexing: Paddle PR #54703
-  dropped_tail,                  // 8-lane reduction drops the remainder: MIOpen#1109 class
-  write_past_output,             // off-by-one store one element past y (indexing class)
-  modifies_input,                // centres x in place through a cast-away const
-  nan_not_propagated,            // NaN in x zeroed before the statistics (nan_to_num guard)
-  invvar_saved,                  // saved 1/(var+eps): onnxruntime PR #8172 "InvVariance"
-  eval_ignores_eps,              // eval normalises with 1/sqrt(running_var): eps threads
-  unclamped_estimator,           // TF's max(M-1,1) clamp lost: tensorflow#34062
-  running_stats_in_place,        // running stats written through the inputs: tt-metal PR #45578
+#define BNCONF_CPU_F32_MUTATION(name, what, models) name,
+#include "cpu_f32_mutations.def"
+#undef BNCONF_CPU_F32_MUTATION
 };
 
+// "cpu-f32", or "mutant_<name>" for a mutation.
 constexpr const char* backend_name(Bug bug) {
   switch (bug) {
     case Bug::none:
       return "cpu-f32";
-    case Bug::unbiased_normalise:
-      return "mutant_unbiased_normalise";
-    case Bug::biased_running_var:
-      return "mutant_biased_running_var";
-    case Bug::eps_outside_sqrt:
-      return "mutant_eps_outside_sqrt";
-    case Bug::flipped_momentum:
-      return "mutant_flipped_momentum";
-    case Bug::momentum_none_ignored:
-      return "mutant_momentum_none_ignored";
-    case Bug::counter_not_incremented:
-      return "mutant_counter_not_incremented";
-    case Bug::one_pass_variance:
-      return "mutant_one_pass_variance";
-    case Bug::half_accumulation:
-      return "mutant_half_accumulation";
-    case Bug::dropped_mean_dy:
-      return "mutant_dropped_mean_dy";
-    case Bug::dropped_xhat_term:
-      return "mutant_dropped_xhat_term";
-    case Bug::batch_stats_in_eval_backward:
-      return "mutant_batch_stats_in_eval_backward";
-    case Bug::channels_last_as_first:
-      return "mutant_channels_last_as_first";
-    case Bug::dropped_tail:
-      return "mutant_dropped_tail";
-    case Bug::write_past_output:
-      return "mutant_write_past_output";
-    case Bug::modifies_input:
-      return "mutant_modifies_input";
-    case Bug::nan_not_propagated:
-      return "mutant_nan_not_propagated";
-    case Bug::invvar_saved:
-      return "mutant_invvar_saved";
-    case Bug::eval_ignores_eps:
-      return "mutant_eval_ignores_eps";
-    case Bug::unclamped_estimator:
-      return "mutant_unclamped_estimator";
-    case Bug::running_stats_in_place:
-      return "mutant_running_stats_in_place";
+#define BNCONF_CPU_F32_MUTATION(name, what, models) \
+  case Bug::name:                                   \
+    return "mutant_" #name;
+#include "cpu_f32_mutations.def"
+#undef BNCONF_CPU_F32_MUTATION
   }
   return "?";
 }
@@ -884,4 +833,4 @@ class CpuF32Backend final : public adapter::Backend {
   }
 };
 
-}  // namespace bnconf::adapters::cpu_f32
+}  // namespace bnconf::backends::cpu_f32
