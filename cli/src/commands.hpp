@@ -14,5 +14,6 @@ Action add_run_command(CLI::App& app);
 Action add_check_command(CLI::App& app);
 Action add_backends_command(CLI::App& app);
 Action add_matrix_command(CLI::App& app);
+Action add_schema_command(CLI::App& app);
 
 }  // namespace bnconf::cli

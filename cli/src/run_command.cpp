@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "bnconf/conformance/report_formats.hpp"
 #include "bnconf/conformance/runner.hpp"
 #include "commands.hpp"
 
@@ -15,8 +16,7 @@ struct SelectionOptions {
   std::vector<std::string> tiers;
   std::string filter;
   std::string shard;
-  std::string json;
-  std::string junit;
+  std::map<std::string, std::string> reports;  // format -> path
   std::string rule = "model";
   std::string expect;
   double timeout = 60;
@@ -38,8 +38,10 @@ void add_selection_options(CLI::App* app, SelectionOptions& o) {
       "--filter", o.filter,
       "gtest-style case filter: patterns separated by ':', negative ones after '-', e.g. "
       "'core.*-*.bf16*'");
-  app->add_option("--json", o.json, "Write the JSON report here (rewritten after every case)");
-  app->add_option("--junit", o.junit, "Write a JUnit XML report here (rewritten after every case)");
+  for (const auto& format : conf::report_formats()) {
+    app->add_option("--" + std::string(format.name), o.reports[std::string(format.name)],
+                    std::string(format.help));
+  }
   app->add_option(
          "--rule", o.rule,
          "Judge by bnconf's error model (model, the default) or, for comparison, by another "
@@ -72,8 +74,7 @@ conf::RunOptions run_options(const SelectionOptions& o) {
   options.fixtures = o.fixtures;
   options.tiers = o.tiers;
   options.filter = o.filter;
-  options.json_path = o.json;
-  options.junit_path = o.junit;
+  options.reports = o.reports;
   options.timeout_seconds = o.timeout;
   options.progress = true;
   options.rule = *conf::tolerance_rule_from_string(o.rule);

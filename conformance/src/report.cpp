@@ -6,6 +6,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "bnconf/conformance/report_formats.hpp"
 #include "report_writers.hpp"
 
 namespace bnconf::conformance {
@@ -21,8 +22,13 @@ void write_atomically(const std::string& path, const std::string& text) {
   std::filesystem::rename(temporary, path);
 }
 
-Report::Report(RunInfo info, std::string json_path, std::string junit_path)
-    : info_(std::move(info)), json_path_(std::move(json_path)), junit_path_(std::move(junit_path)) {
+Report::Report(RunInfo info, std::map<std::string, std::string> paths)
+    : info_(std::move(info)), paths_(std::move(paths)) {
+  for (const auto& [format, path] : paths_) {
+    if (!find_report_format(format)) {
+      throw std::invalid_argument("no report format '" + format + "' (for " + path + ")");
+    }
+  }
   write_files();
 }
 
@@ -74,8 +80,27 @@ std::string Report::count_line() const {
 }
 
 void Report::write_files() const {
-  if (!json_path_.empty()) write_atomically(json_path_, json_report(*this));
-  if (!junit_path_.empty()) write_atomically(junit_path_, junit_report(*this));
+  for (const auto& [format, path] : paths_) {
+    if (!path.empty()) write_atomically(path, find_report_format(format)->render(*this));
+  }
+}
+
+namespace {
+
+constexpr ReportFormat kFormats[] = {
+    {"json", "Write the JSON report here (rewritten after every case)", json_report},
+    {"junit", "Write a JUnit XML report here (rewritten after every case)", junit_report},
+};
+
+}  // namespace
+
+std::span<const ReportFormat> report_formats() { return kFormats; }
+
+const ReportFormat* find_report_format(std::string_view name) {
+  for (const auto& format : kFormats) {
+    if (format.name == name) return &format;
+  }
+  return nullptr;
 }
 
 std::string Report::terminal_summary() const { return terminal_report(*this); }

@@ -70,7 +70,7 @@ Report judge_all(const formats::FixtureSet& set, const RunOptions& options, RunI
   }
   // Per entry: selected cases it matches, and how many of them did not pass.
   std::vector<std::pair<std::size_t, std::size_t>> entry_use(expectations.failures.size());
-  Report report(std::move(info), options.json_path, options.junit_path);
+  Report report(std::move(info), options.reports);
   Progress progress(options.progress, selected.size());
   for (std::size_t i = 0; i < selected.size(); ++i) {
     progress.update(i, selected[i]->spec.id);

@@ -23,7 +23,7 @@ fs::path scratch(const char* name) {
 TEST(Contract, ReferenceRunPassesEveryCaseWithTheContractJson) {
   const fs::path json_path = scratch(".json");
   RunOptions options;
-  options.json_path = json_path.string();
+  options.reports["json"] = json_path.string();
   const Report report = run_backend(Backend::open("reference"), options);
   std::ifstream in(json_path);
   const auto json = nlohmann::json::parse(in);

@@ -58,7 +58,7 @@ conf::Report run(const std::string& name, const std::string& filter,
   conf::RunOptions options;
   options.filter = filter;
   options.timeout_seconds = timeout_seconds;
-  options.json_path = json_path;
+  options.reports["json"] = json_path;
   return conf::run_backend(conf::Backend::open(plugin(name)), options);
 }
 
@@ -245,7 +245,7 @@ TEST(KilledRun, JsonReportIsValidAndIncompleteWhenTheRunIsKilledMidway) {
       options.filter = "core.dtypes.*";  // 16 cases
       options.shard_count = 2;           // every other one: 8
       options.timeout_seconds = kCaseTimeout;
-      options.json_path = json_path;
+      options.reports["json"] = json_path;
       conf::run_backend(conf::Backend::open(plugin("faulty_hang")), options);
     } catch (...) {
       status = 1;

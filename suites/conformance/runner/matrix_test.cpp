@@ -43,7 +43,7 @@ std::string write_report(const std::string& name, const std::string& backend,
   info.backend_name = backend;
   info.backend_version = "9.9";
   info.backend_origin = "/x/libbnconf_backend_" + backend + ".so";
-  conf::Report report(info, path, "");
+  conf::Report report(info, {{"json", path}});
   for (const auto& r : results) report.add(r);
   report.finish();
   return path;

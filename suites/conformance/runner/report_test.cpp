@@ -9,6 +9,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "bnconf/conformance/report_formats.hpp"
+
 namespace {
 
 using namespace bnconf::conformance;
@@ -39,8 +41,8 @@ TEST(Report, JsonIsValidAfterEveryCaseAndCompleteAtTheEnd) {
   const fs::path dir = fs::temp_directory_path() / ("bnconf-report-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path json = dir / "r.json", junit = dir / "r.xml";
-  Report report({"mine", "1.2", "./libmine.so", {"fixtures"}, 3, {}}, json.string(),
-                junit.string());
+  Report report({"mine", "1.2", "./libmine.so", {"fixtures"}, 3, {}},
+                {{"json", json.string()}, {"junit", junit.string()}});
   EXPECT_EQ(read_json(json)["complete"], false);
   report.add(result("core.a", CaseStatus::pass));
   report.add(result("core.b", CaseStatus::fail));
@@ -78,13 +80,26 @@ TEST(Report, JsonIsValidAfterEveryCaseAndCompleteAtTheEnd) {
 }
 
 TEST(Report, TerminalSummaryExplainsEachFailureWithItsWorstElement) {
-  Report report({"mine", "1", "x", {}, 2, {}}, "", "");
+  Report report({"mine", "1", "x", {}, 2, {}});
   report.add(result("core.b", CaseStatus::fail));
   const std::string text = report.terminal_summary();
   EXPECT_NE(text.find("core.b"), std::string::npos);
   EXPECT_NE(text.find("worst element [1, 2, 3]: expected 0.25, actual 0.75"), std::string::npos)
       << text;
   EXPECT_NE(text.find("bound 1e-06"), std::string::npos) << text;
+}
+
+}  // namespace
+
+namespace {
+
+TEST(ReportFormats, EachFormatHasAWriterAndUnknownOnesAreRefused) {
+  for (const auto& format : bnconf::conformance::report_formats()) {
+    EXPECT_NE(format.render, nullptr) << format.name;
+    EXPECT_EQ(bnconf::conformance::find_report_format(format.name), &format);
+  }
+  EXPECT_THROW(bnconf::conformance::Report({"mine", "1", "x", {}, 0, {}}, {{"html5", "/tmp/x"}}),
+               std::invalid_argument);
 }
 
 }  // namespace

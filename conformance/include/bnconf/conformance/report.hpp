@@ -27,7 +27,9 @@ struct RunInfo {
 
 class Report {
  public:
-  Report(RunInfo info, std::string json_path, std::string junit_path);
+  // `paths`: report format name (report_formats.hpp) -> file; throws std::invalid_argument for
+  // an unknown format.
+  explicit Report(RunInfo info, std::map<std::string, std::string> paths = {});
 
   void add(CaseResult result);  // and rewrite the report files
   void finish();                // marks the report complete and writes it a last time
@@ -51,8 +53,7 @@ class Report {
  private:
   void write_files() const;
   RunInfo info_;
-  std::string json_path_;
-  std::string junit_path_;
+  std::map<std::string, std::string> paths_;
   std::vector<CaseResult> results_;
   bool complete_ = false;
 };

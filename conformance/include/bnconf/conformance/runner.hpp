@@ -2,6 +2,7 @@
 // its own process) or read them (from a results file), judge them, and report.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,11 +20,10 @@ struct RunOptions {
   std::size_t shard_index = 0;        // --shard I/N: cases whose position % N == I
   std::size_t shard_count = 1;
   double timeout_seconds = 60;
-  std::string json_path;
-  std::string junit_path;
-  bool progress = false;          // a progress bar on stderr
-  ToleranceRule rule;             // default: the error model
-  std::string expectations_path;  // --expect: explained failures (expectations.hpp)
+  std::map<std::string, std::string> reports;  // report format name -> file (report_formats.hpp)
+  bool progress = false;                       // a progress bar on stderr
+  ToleranceRule rule;                          // default: the error model
+  std::string expectations_path;               // --expect: explained failures (expectations.hpp)
 };
 
 // The committed golden set of this source tree.
