@@ -194,17 +194,9 @@ Execution run_case(const Case& c, Engine& engine) {
 }
 
 std::string_view to_string(CallStatus status) {
-  switch (status) {
-    case CallStatus::ok:
-      return "ok";
-    case CallStatus::unsupported:
-      return "unsupported";
-    case CallStatus::invalid_argument:
-      return "invalid_argument";
-    case CallStatus::backend_error:
-      return "backend_error";
-  }
-  return "unknown";
+  constexpr std::string_view kNames[] = {"ok", "unsupported", "invalid_argument", "backend_error"};
+  const auto index = static_cast<std::size_t>(status);
+  return index < std::size(kNames) ? kNames[index] : "unknown";
 }
 
 }  // namespace bnconf::cases

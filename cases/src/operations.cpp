@@ -185,6 +185,11 @@ constexpr bool rows_in_enumerator_order() {
   return true;
 }
 static_assert(rows_in_enumerator_order());
+// The single-call operations come first, in the order of the entry points they run.
+static_assert(static_cast<std::size_t>(Operation::forward_train) == 0 &&
+              static_cast<std::size_t>(Operation::forward_eval) == 1 &&
+              static_cast<std::size_t>(Operation::backward_train) == 2 &&
+              static_cast<std::size_t>(Operation::backward_eval) == 3);
 static_assert(std::size(kOperations) == static_cast<std::size_t>(Operation::error) + 1);
 
 const DatasetDefinition* find_definition(std::span<const DatasetDefinition> list,
@@ -248,16 +253,10 @@ const std::vector<Operation>& all_operations() {
   return operations;
 }
 
+// An entry point is named like the single-call operation it runs.
 std::string_view to_string(Entry entry) {
-  switch (entry) {
-    case Entry::forward_train:
-      return to_string(Operation::forward_train);
-    case Entry::forward_eval:
-      return to_string(Operation::forward_eval);
-    case Entry::backward_train:
-      return to_string(Operation::backward_train);
-    case Entry::backward_eval:
-      return to_string(Operation::backward_eval);
+  for (std::size_t i = 0; i < kAllEntries.size(); ++i) {
+    if (kAllEntries[i] == entry) return to_string(static_cast<Operation>(i));
   }
   return "unknown";
 }
@@ -270,15 +269,9 @@ std::optional<Entry> entry_of(Operation operation) {
 }
 
 std::string_view to_string(OutputGroup group) {
-  switch (group) {
-    case OutputGroup::core:
-      return "core";
-    case OutputGroup::batch_statistics:
-      return "batch statistics";
-    case OutputGroup::running_statistics:
-      return "running statistics";
-  }
-  return "unknown";
+  constexpr std::string_view kNames[] = {"core", "batch statistics", "running statistics"};
+  const auto index = static_cast<std::size_t>(group);
+  return index < std::size(kNames) ? kNames[index] : "unknown";
 }
 
 EntrySet entries_of(const CaseSpec& spec) {

@@ -130,8 +130,8 @@ class CallRecorder {
     const auto* bytes = static_cast<const unsigned char*>(buffer.data());
     inputs_.push_back({name, &buffer, std::vector<unsigned char>(bytes, bytes + buffer.bytes())});
   }
-  void watch_output(const std::string& name, const Buffer& buffer) {
-    outputs_.emplace_back(name, &buffer);
+  void watch_outputs(std::initializer_list<std::pair<const char*, const Buffer*>> outputs) {
+    for (const auto& [name, buffer] : outputs) outputs_.emplace_back(name, buffer);
   }
   bnconf_message message() { return {message_, sizeof message_}; }
   void finish(bnconf_status status) {
@@ -199,6 +199,36 @@ RunningInput running_input(const std::optional<cases::Running>& running) {
   return in;
 }
 
+// The inputs of a call in the ABI's form, watched unchanged by the recorder: x (and dy for the
+// backward entries), weight, bias (the forward entries only) and the running statistics.
+struct CallInputs {
+  Activation x, dy;
+  Vector weight, bias;
+  RunningInput running;
+  bool with_dy = false, with_bias = false;
+
+  void watch(CallRecorder& recorder) const {
+    recorder.watch_input("x", x.buffer);
+    if (with_dy) recorder.watch_input("dy", dy.buffer);
+    recorder.watch_input("weight", weight.buffer);
+    if (with_bias) recorder.watch_input("bias", bias.buffer);
+    running.watch(recorder);
+  }
+};
+
+CallInputs call_inputs(const cases::CaseSpec& spec, const Array& x, const Array* dy,
+                       const cases::Affine& affine, const std::optional<cases::Running>& running) {
+  CallInputs in;
+  in.x = encode_activation(x, spec.layout, spec.dtype);
+  in.with_dy = dy != nullptr;
+  if (dy) in.dy = encode_activation(*dy, spec.layout, spec.dtype);
+  in.weight = vector_of(affine.weight);
+  in.with_bias = dy == nullptr;
+  if (in.with_bias) in.bias = vector_of(affine.bias);
+  in.running = running_input(running);
+  return in;
+}
+
 // A table entry the backend left NULL: the case is unsupported, never a call through NULL.
 void require_function(const void* function, cases::Entry entry) {
   if (!function) {
@@ -231,11 +261,9 @@ cases::TrainOutputs AbiEngine::forward_train(const cases::CaseSpec& spec, const 
   require_function(reinterpret_cast<const void*>(backend_.table().forward_train),
                    cases::Entry::forward_train);
   const bnconf_params params = params_of(spec);
-  Activation x = encode_activation(x_array, spec.layout, spec.dtype);
-  Vector w = vector_of(affine.weight), b = vector_of(affine.bias);
-  const std::size_t channels = adapter::channel_count(x.view);
-  const RunningInput running_in = running_input(running);
-  Activation y = output_activation(x.view);
+  const CallInputs in = call_inputs(spec, x_array, nullptr, affine, running);
+  const std::size_t channels = adapter::channel_count(in.x.view);
+  Activation y = output_activation(in.x.view);
   Vector mean = empty_vector(channels), var = empty_vector(channels),
          invstd = empty_vector(channels);
   Vector rm_out = empty_vector(running ? channels : 0),
@@ -243,19 +271,16 @@ cases::TrainOutputs AbiEngine::forward_train(const cases::CaseSpec& spec, const 
   bnconf_running_out running_out{rm_out.out(), rv_out.out(),
                                  running ? running->num_batches_tracked : 0};
   CallRecorder recorder(violations_);
-  recorder.watch_input("x", x.buffer);
-  recorder.watch_input("weight", w.buffer);
-  recorder.watch_input("bias", b.buffer);
-  running_in.watch(recorder);
-  recorder.watch_output("y", y.buffer);
-  recorder.watch_output("batch_mean", mean.buffer);
-  recorder.watch_output("batch_var", var.buffer);
-  recorder.watch_output("saved_invstd", invstd.buffer);
-  recorder.watch_output("running_mean", rm_out.buffer);
-  recorder.watch_output("running_var", rv_out.buffer);
+  in.watch(recorder);
+  recorder.watch_outputs({{"y", &y.buffer},
+                          {"batch_mean", &mean.buffer},
+                          {"batch_var", &var.buffer},
+                          {"saved_invstd", &invstd.buffer},
+                          {"running_mean", &rm_out.buffer},
+                          {"running_var", &rv_out.buffer}});
   recorder.finish(backend_.table().forward_train(
-      &params, &x.view, w.in(), b.in(), running_in.pointer(), {y.buffer.data()}, mean.out(),
-      var.out(), invstd.out(), running ? &running_out : nullptr, recorder.message()));
+      &params, &in.x.view, in.weight.in(), in.bias.in(), in.running.pointer(), {y.buffer.data()},
+      mean.out(), var.out(), invstd.out(), running ? &running_out : nullptr, recorder.message()));
   cases::TrainOutputs out{decode_activation(y), mean.values(), var.values(), invstd.values(),
                           std::nullopt};
   if (running) {
@@ -270,18 +295,13 @@ Array AbiEngine::forward_eval(const cases::CaseSpec& spec, const Array& x_array,
   require_function(reinterpret_cast<const void*>(backend_.table().forward_eval),
                    cases::Entry::forward_eval);
   const bnconf_params params = params_of(spec);
-  Activation x = encode_activation(x_array, spec.layout, spec.dtype);
-  Vector w = vector_of(affine.weight), b = vector_of(affine.bias);
-  const RunningInput running_in = running_input(running);
-  Activation y = output_activation(x.view);
+  const CallInputs in = call_inputs(spec, x_array, nullptr, affine, running);
+  Activation y = output_activation(in.x.view);
   CallRecorder recorder(violations_);
-  recorder.watch_input("x", x.buffer);
-  recorder.watch_input("weight", w.buffer);
-  recorder.watch_input("bias", b.buffer);
-  running_in.watch(recorder);
-  recorder.watch_output("y", y.buffer);
-  recorder.finish(backend_.table().forward_eval(&params, &x.view, w.in(), b.in(),
-                                                running_in.pointer(), {y.buffer.data()},
+  in.watch(recorder);
+  recorder.watch_outputs({{"y", &y.buffer}});
+  recorder.finish(backend_.table().forward_eval(&params, &in.x.view, in.weight.in(), in.bias.in(),
+                                                in.running.pointer(), {y.buffer.data()},
                                                 recorder.message()));
   return decode_activation(y);
 }
@@ -306,27 +326,20 @@ cases::Gradients AbiEngine::backward(bool train, const cases::CaseSpec& spec, co
                          : reinterpret_cast<const void*>(table.backward_eval),
                    train ? cases::Entry::backward_train : cases::Entry::backward_eval);
   const bnconf_params params = params_of(spec);
-  Activation x = encode_activation(x_array, spec.layout, spec.dtype);
-  Activation dy = encode_activation(dy_array, spec.layout, spec.dtype);
-  Vector w = vector_of(affine.weight);
-  const RunningInput running_in = running_input(running);
-  const std::size_t channels = adapter::channel_count(x.view);
-  Activation dx = output_activation(x.view);
+  const CallInputs in = call_inputs(spec, x_array, &dy_array, affine, running);
+  const std::size_t channels = adapter::channel_count(in.x.view);
+  Activation dx = output_activation(in.x.view);
   Vector dw = empty_vector(spec.spec.affine ? channels : 0),
          db = empty_vector(spec.spec.affine ? channels : 0);
   CallRecorder recorder(violations_);
-  recorder.watch_input("x", x.buffer);
-  recorder.watch_input("dy", dy.buffer);
-  recorder.watch_input("weight", w.buffer);
-  running_in.watch(recorder);
-  recorder.watch_output("dx", dx.buffer);
-  recorder.watch_output("dweight", dw.buffer);
-  recorder.watch_output("dbias", db.buffer);
-  recorder.finish(
-      train ? table.backward_train(&params, &x.view, &dy.view, w.in(), {dx.buffer.data()}, dw.out(),
-                                   db.out(), recorder.message())
-            : table.backward_eval(&params, &x.view, &dy.view, w.in(), running_in.pointer(),
-                                  {dx.buffer.data()}, dw.out(), db.out(), recorder.message()));
+  in.watch(recorder);
+  recorder.watch_outputs({{"dx", &dx.buffer}, {"dweight", &dw.buffer}, {"dbias", &db.buffer}});
+  recorder.finish(train ? table.backward_train(&params, &in.x.view, &in.dy.view, in.weight.in(),
+                                               {dx.buffer.data()}, dw.out(), db.out(),
+                                               recorder.message())
+                        : table.backward_eval(&params, &in.x.view, &in.dy.view, in.weight.in(),
+                                              in.running.pointer(), {dx.buffer.data()}, dw.out(),
+                                              db.out(), recorder.message()));
   return {decode_activation(dx), dw.values(), db.values()};
 }
 
