@@ -5,15 +5,12 @@
 #include <filesystem>
 
 #include "bnconf/formats/schema.hpp"
+#include "case_names.hpp"
 #include "hdf5_handle.hpp"
 #include "spec_attributes.hpp"
 
 namespace bnconf::formats {
 namespace {
-
-using cases::Array;
-using cases::Case;
-using cases::CaseSpec;
 
 using hdf5::Handle;
 

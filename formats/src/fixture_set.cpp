@@ -6,13 +6,10 @@
 #include <optional>
 
 #include "bnconf/formats/manifest.hpp"
+#include "case_names.hpp"
 
 namespace bnconf::formats {
 
-using cases::Array;
-using cases::Case;
-using cases::CaseSpec;
-using cases::Operation;
 namespace {
 
 namespace fs = std::filesystem;

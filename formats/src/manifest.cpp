@@ -10,12 +10,10 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "case_names.hpp"
+
 namespace bnconf::formats {
 
-using cases::Array;
-using cases::Case;
-using cases::CaseSpec;
-using cases::Operation;
 namespace {
 
 using Json = nlohmann::ordered_json;

@@ -4,11 +4,11 @@
 #include <set>
 #include <stdexcept>
 
+#include "case_names.hpp"
 #include "hdf5_handle.hpp"
 
 namespace bnconf::formats {
 
-using cases::Array;
 namespace {
 
 using hdf5::Handle;

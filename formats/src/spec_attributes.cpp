@@ -2,14 +2,11 @@
 
 #include <cmath>
 
+#include "case_names.hpp"
 #include "hdf5_handle.hpp"
 
 namespace bnconf::formats {
 
-using cases::Array;
-using cases::Case;
-using cases::CaseSpec;
-using cases::Operation;
 namespace {
 
 constexpr const char* kExponential = "exponential";

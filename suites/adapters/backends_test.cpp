@@ -110,22 +110,28 @@ TEST(BackendSmoke, CommittedFixturesLoad) {
 // ---------------------------------------------------------------------------------------------
 // The reference backend.
 
-TEST(ReferenceBackend, DescribesItself) {
-  const bnconf_backend_v1* backend = bnconf_reference_backend();
+// A bundled table's identity and capabilities: every layout, ranks 2 to 5, every operation,
+// convention, estimator and feature (input validation included), for `dtypes`.
+void expect_bundled_table(const bnconf_backend_v1* backend, const char* name,
+                          std::uint32_t dtypes) {
   ASSERT_NE(backend, nullptr);
   EXPECT_EQ(backend->abi_version, static_cast<std::uint32_t>(BNCONF_ABI_VERSION));
   EXPECT_EQ(backend->struct_size, sizeof(bnconf_backend_v1));
-  EXPECT_STREQ(backend->name, "reference");
+  EXPECT_STREQ(backend->name, name);
   EXPECT_STREQ(backend->version, BNCONF_VERSION);
   bnconf_capabilities caps{};
   backend->capabilities(&caps);
-  EXPECT_EQ(caps.dtypes, 0xFu);
+  EXPECT_EQ(caps.dtypes, dtypes);
   EXPECT_EQ(caps.layouts, 0x3u);
   EXPECT_EQ(caps.ranks, 0x3Cu);
   EXPECT_EQ(caps.operations, 0xFu);
   EXPECT_EQ(caps.conventions, 0x3u);
   EXPECT_EQ(caps.estimators, 0x7u);
   EXPECT_EQ(caps.features, 0x3Fu);
+}
+
+TEST(ReferenceBackend, DescribesItself) {
+  expect_bundled_table(bnconf_reference_backend(), "reference", 0xFu);
 }
 
 bool same_bits(double a, double b) {
@@ -185,20 +191,8 @@ TEST(ReferenceBackend, RejectsEveryErrorCase) {
 // cpu-f32.
 
 TEST(CpuF32Backend, DescribesItself) {
-  const bnconf_backend_v1* backend = bnconf_cpu_f32_backend();
-  ASSERT_NE(backend, nullptr);
-  EXPECT_EQ(backend->abi_version, static_cast<std::uint32_t>(BNCONF_ABI_VERSION));
-  EXPECT_STREQ(backend->name, "cpu-f32");
-  EXPECT_STREQ(backend->version, BNCONF_VERSION);
-  bnconf_capabilities caps{};
-  backend->capabilities(&caps);
-  EXPECT_EQ(caps.dtypes, (1u << BNCONF_F32) | (1u << BNCONF_F16) | (1u << BNCONF_BF16));
-  EXPECT_EQ(caps.layouts, 0x3u);
-  EXPECT_EQ(caps.ranks, 0x3Cu);
-  EXPECT_EQ(caps.operations, 0xFu);
-  EXPECT_EQ(caps.conventions, 0x3u);
-  EXPECT_EQ(caps.estimators, 0x7u);
-  EXPECT_EQ(caps.features, 0x3Fu);
+  expect_bundled_table(bnconf_cpu_f32_backend(), "cpu-f32",
+                       (1u << BNCONF_F32) | (1u << BNCONF_F16) | (1u << BNCONF_BF16));
 }
 
 // Every committed valid case of its dtypes passes under the error model; prints how much of the

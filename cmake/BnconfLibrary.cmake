@@ -1,0 +1,12 @@
+# bnconf_library(NAME SOURCES... [PUBLIC deps...] [PRIVATE deps...]): the static library
+# bnconf_<NAME> with alias bnconf::<NAME>, its include/ folder public and its src/ folder private
+# (each part of the tree is laid out so), C++20.
+function(bnconf_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC;PRIVATE" ${ARGN})
+  add_library(bnconf_${name} STATIC ${ARG_SOURCES})
+  add_library(bnconf::${name} ALIAS bnconf_${name})
+  target_include_directories(bnconf_${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include
+                                            PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  target_link_libraries(bnconf_${name} PUBLIC ${ARG_PUBLIC} PRIVATE ${ARG_PRIVATE})
+  target_compile_features(bnconf_${name} PUBLIC cxx_std_20)
+endfunction()
