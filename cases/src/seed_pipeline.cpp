@@ -39,6 +39,77 @@ Array rows_of(const Array& x, std::size_t first, std::size_t count) {
                std::vector<double>(begin, begin + static_cast<std::ptrdiff_t>(count * kF))};
 }
 
+// Softmax cross-entropy of the rows of `logits` against `labels` from row `first` on: the mean
+// loss, and d loss / d logits = (softmax - onehot) / rows into `dlogits`.
+double softmax_cross_entropy(const std::vector<double>& logits, const std::vector<int>& labels,
+                             std::size_t first, std::vector<double>& dlogits) {
+  const std::size_t rows = logits.size() / kK;
+  dlogits.assign(rows * kK, 0.0);
+  double loss = 0;
+  for (std::size_t i = 0; i < rows; ++i) {
+    const double top = logits[i * kK + argmax_row(logits, i)];
+    double total = 0;
+    for (std::size_t k = 0; k < kK; ++k) total += ieee::portable_exp(logits[i * kK + k] - top);
+    const auto label = static_cast<std::size_t>(labels[first + i]);
+    loss += top + ieee::portable_log(total) - logits[i * kK + label];
+    for (std::size_t k = 0; k < kK; ++k) {
+      const double p = ieee::portable_exp(logits[i * kK + k] - top) / total;
+      dlogits[i * kK + k] = (p - (k == label ? 1.0 : 0.0)) / static_cast<double>(rows);
+    }
+  }
+  return loss / static_cast<double>(rows);
+}
+
+// One SGD step on the mini-batch of rows [first, first + kPipelineBatch): BatchNorm forward
+// (training), linear layer, loss, linear backward, BatchNorm backward, parameter updates.
+// Returns the mini-batch's mean loss.
+double sgd_step(const CaseSpec& spec, const PipelineData& data, std::size_t first, Engine& engine,
+                PipelineTrace& trace) {
+  const Array x = rows_of(data.x, first, kPipelineBatch);
+  const TrainOutputs forward = engine.forward_train(spec, x, trace.batch_norm, trace.running);
+  if (!forward.running) throw std::runtime_error("the pipeline needs running statistics");
+  trace.running = *forward.running;
+  std::vector<double> dlogits;
+  const double loss = softmax_cross_entropy(
+      logits_of(forward.y, trace.linear_weight, trace.linear_bias), data.labels, first, dlogits);
+  // Linear backward: dW = dlogits^T h, db = sum dlogits, dh = dlogits W.
+  Array dh{{kPipelineBatch, kF}, std::vector<double>(kPipelineBatch * kF, 0.0)};
+  std::vector<double> dw(kK * kF, 0.0), db(kK, 0.0);
+  for (std::size_t i = 0; i < kPipelineBatch; ++i) {
+    for (std::size_t k = 0; k < kK; ++k) {
+      const double g = dlogits[i * kK + k];
+      db[k] += g;
+      for (std::size_t f = 0; f < kF; ++f) {
+        dw[k * kF + f] += g * forward.y.values[i * kF + f];
+        dh.values[i * kF + f] += g * trace.linear_weight[k * kF + f];
+      }
+    }
+  }
+  const Gradients gradients = engine.backward_train(spec, x, dh, trace.batch_norm);
+  for (std::size_t j = 0; j < dw.size(); ++j) {
+    trace.linear_weight[j] -= kPipelineLearningRate * dw[j];
+  }
+  for (std::size_t k = 0; k < kK; ++k) trace.linear_bias[k] -= kPipelineLearningRate * db[k];
+  for (std::size_t f = 0; f < kF; ++f) {
+    trace.batch_norm.weight[f] -= kPipelineLearningRate * gradients.dweight[f];
+    trace.batch_norm.bias[f] -= kPipelineLearningRate * gradients.dbias[f];
+  }
+  return loss;
+}
+
+// The fraction of all rows the model classifies right in eval mode (running statistics).
+double eval_accuracy(const CaseSpec& spec, const PipelineData& data, Engine& engine,
+                     const PipelineTrace& trace) {
+  const Array h = engine.forward_eval(spec, data.x, trace.batch_norm, trace.running);
+  const auto logits = logits_of(h, trace.linear_weight, trace.linear_bias);
+  const std::size_t rows = data.x.shape.at(0);
+  std::size_t correct = 0;
+  for (std::size_t i = 0; i < rows; ++i) {
+    correct += argmax_row(logits, i) == static_cast<std::size_t>(data.labels[i]) ? 1 : 0;
+  }
+  return static_cast<double>(correct) / static_cast<double>(rows);
+}
+
 }  // namespace
 
 PipelineTrace train_seed_pipeline(const CaseSpec& spec, const PipelineData& data, Engine& engine) {
@@ -48,58 +119,11 @@ PipelineTrace train_seed_pipeline(const CaseSpec& spec, const PipelineData& data
     double loss_sum = 0;
     std::size_t batches = 0;
     for (std::size_t first = 0; first + kPipelineBatch <= rows; first += kPipelineBatch) {
-      const Array x = rows_of(data.x, first, kPipelineBatch);
-      const TrainOutputs forward = engine.forward_train(spec, x, trace.batch_norm, trace.running);
-      if (!forward.running) throw std::runtime_error("the pipeline needs running statistics");
-      trace.running = *forward.running;
-      const auto logits = logits_of(forward.y, trace.linear_weight, trace.linear_bias);
-      // Softmax cross-entropy; d loss / d logits = (softmax - onehot) / batch.
-      std::vector<double> dlogits(kPipelineBatch * kK);
-      double batch_loss = 0;
-      for (std::size_t i = 0; i < kPipelineBatch; ++i) {
-        const double top = logits[i * kK + argmax_row(logits, i)];
-        double total = 0;
-        for (std::size_t k = 0; k < kK; ++k) total += ieee::portable_exp(logits[i * kK + k] - top);
-        const auto label = static_cast<std::size_t>(data.labels[first + i]);
-        batch_loss += top + ieee::portable_log(total) - logits[i * kK + label];
-        for (std::size_t k = 0; k < kK; ++k) {
-          const double p = ieee::portable_exp(logits[i * kK + k] - top) / total;
-          dlogits[i * kK + k] =
-              (p - (k == label ? 1.0 : 0.0)) / static_cast<double>(kPipelineBatch);
-        }
-      }
-      loss_sum += batch_loss / static_cast<double>(kPipelineBatch);
+      loss_sum += sgd_step(spec, data, first, engine, trace);
       ++batches;
-      // Linear backward: dW = dlogits^T h, db = sum dlogits, dh = dlogits W.
-      Array dh{{kPipelineBatch, kF}, std::vector<double>(kPipelineBatch * kF, 0.0)};
-      std::vector<double> dw(kK * kF, 0.0), db(kK, 0.0);
-      for (std::size_t i = 0; i < kPipelineBatch; ++i) {
-        for (std::size_t k = 0; k < kK; ++k) {
-          const double g = dlogits[i * kK + k];
-          db[k] += g;
-          for (std::size_t f = 0; f < kF; ++f) {
-            dw[k * kF + f] += g * forward.y.values[i * kF + f];
-            dh.values[i * kF + f] += g * trace.linear_weight[k * kF + f];
-          }
-        }
-      }
-      const Gradients gradients = engine.backward_train(spec, x, dh, trace.batch_norm);
-      for (std::size_t j = 0; j < dw.size(); ++j)
-        trace.linear_weight[j] -= kPipelineLearningRate * dw[j];
-      for (std::size_t k = 0; k < kK; ++k) trace.linear_bias[k] -= kPipelineLearningRate * db[k];
-      for (std::size_t f = 0; f < kF; ++f) {
-        trace.batch_norm.weight[f] -= kPipelineLearningRate * gradients.dweight[f];
-        trace.batch_norm.bias[f] -= kPipelineLearningRate * gradients.dbias[f];
-      }
     }
     trace.epoch_loss.push_back(loss_sum / static_cast<double>(batches));
-    const Array h = engine.forward_eval(spec, data.x, trace.batch_norm, trace.running);
-    const auto logits = logits_of(h, trace.linear_weight, trace.linear_bias);
-    std::size_t correct = 0;
-    for (std::size_t i = 0; i < rows; ++i) {
-      correct += argmax_row(logits, i) == static_cast<std::size_t>(data.labels[i]) ? 1 : 0;
-    }
-    trace.epoch_accuracy.push_back(static_cast<double>(correct) / static_cast<double>(rows));
+    trace.epoch_accuracy.push_back(eval_accuracy(spec, data, engine, trace));
   }
   return trace;
 }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "bnconf/cases/operations.hpp"
 #include "case_names.hpp"
 #include "hdf5_handle.hpp"
 
@@ -45,6 +46,81 @@ bool flag(std::int64_t value, const std::string& field) {
   return value == 1;
 }
 
+// The attributes of one case group, each read or failing with the attribute's name.
+class Attributes {
+ public:
+  Attributes(hid_t group, const std::string& where) : group_(group), where_(where) {}
+  std::string text(const char* name) const {
+    return required(hdf5::read_string_attribute(group_, name, where_), name);
+  }
+  std::int64_t integer(const char* name) const {
+    return required(hdf5::read_int_attribute(group_, name, where_), name);
+  }
+  double number(const char* name) const {
+    return finite(required(hdf5::read_double_attribute(group_, name, where_), name), name);
+  }
+  template <class Parse>
+  auto named(const char* name, Parse parse, const char* what) const {
+    return parsed(text(name), name, parse, what);
+  }
+  hid_t group() const { return group_; }
+  const std::string& where() const { return where_; }
+
+ private:
+  hid_t group_;
+  const std::string& where_;
+};
+
+// momentum_mode and, for the exponential mode, momentum.
+std::optional<double> read_momentum(const Attributes& in) {
+  const std::string mode = in.text("momentum_mode");
+  if (mode == kExponential) return in.number("momentum");
+  if (mode != kCumulative) {
+    fail("momentum_mode", "should be exponential or cumulative_average not '" + mode + "'");
+  }
+  return std::nullopt;
+}
+
+// 1 to 8 non-negative extents, at most 2^31 elements in all.
+std::vector<std::size_t> read_shape(const Attributes& in) {
+  const auto shape =
+      required(hdf5::read_int_list_attribute(in.group(), "shape", in.where()), "shape");
+  if (shape.empty() || shape.size() > 8) fail("shape", "should have 1 to 8 dimensions");
+  std::vector<std::size_t> extents;
+  std::size_t product = 1;
+  for (std::int64_t d : shape) {
+    if (d < 0) fail("shape", "has a negative dimension " + std::to_string(d));
+    const auto dim = static_cast<std::size_t>(d);
+    if (dim != 0 && product > kMaxCaseElements / dim) {
+      fail("shape", "has absurd dimensions (more than 2^31 elements)");
+    }
+    product *= dim;
+    extents.push_back(dim);
+  }
+  return extents;
+}
+
+// expected_error (any case may name one; error cases must) and, for error cases, the entry point
+// they call.
+void read_error_fields(const Attributes& in, CaseSpec& spec) {
+  if (auto error = hdf5::read_string_attribute(in.group(), "expected_error", in.where())) {
+    spec.expected_error =
+        parsed(*error, "expected_error", reference::error_kind_from_string, "error kind");
+  }
+  if (spec.operation != Operation::error) return;
+  if (!spec.expected_error) {
+    fail("expected_error", "attribute is missing (required for error cases)");
+  }
+  spec.call = in.named("call", cases::operation_from_string, "operation");
+  if (!cases::entry_of(spec.call)) {
+    std::string entries;
+    for (const auto entry : cases::kAllEntries) {
+      entries += (entries.empty() ? "" : ", ") + std::string(cases::to_string(entry));
+    }
+    fail("call", "should be an entry point (" + entries + ")");
+  }
+}
+
 }  // namespace
 
 void write_spec_attributes(hid_t group, const CaseSpec& spec) {
@@ -77,78 +153,36 @@ void write_spec_attributes(hid_t group, const CaseSpec& spec) {
 }
 
 CaseSpec read_spec_attributes(hid_t group, const std::string& id) {
-  const std::string& where = id;
-  auto string_attr = [&](const char* name) {
-    return required(hdf5::read_string_attribute(group, name, where), name);
-  };
-  auto int_attr = [&](const char* name) {
-    return required(hdf5::read_int_attribute(group, name, where), name);
-  };
-  auto double_attr = [&](const char* name) {
-    return finite(required(hdf5::read_double_attribute(group, name, where), name), name);
-  };
-
+  const Attributes in(group, id);
   CaseSpec spec;
   spec.id = id;
-  spec.tier = string_attr("tier");
-  spec.operation =
-      parsed(string_attr("operation"), "operation", cases::operation_from_string, "operation");
-  spec.spec.preset = string_attr("preset");
-  spec.spec.eps = double_attr("eps");
+  spec.tier = in.text("tier");
+  spec.operation = in.named("operation", cases::operation_from_string, "operation");
+  spec.spec.preset = in.text("preset");
+  spec.spec.eps = in.number("eps");
   if (spec.spec.eps < 0 && spec.operation != Operation::error) fail("eps", "should be >= 0");
-  const std::string mode = string_attr("momentum_mode");
-  if (mode == kExponential) {
-    spec.spec.momentum = double_attr("momentum");
-  } else if (mode == kCumulative) {
-    spec.spec.momentum = std::nullopt;
-  } else {
-    fail("momentum_mode", "should be exponential or cumulative_average not '" + mode + "'");
-  }
-  spec.spec.momentum_convention =
-      parsed(string_attr("momentum_convention"), "momentum_convention",
-             reference::momentum_convention_from_string, "momentum convention");
+  spec.spec.momentum = read_momentum(in);
+  spec.spec.momentum_convention = in.named(
+      "momentum_convention", reference::momentum_convention_from_string, "momentum convention");
   spec.spec.running_var_estimator =
-      parsed(string_attr("running_var_estimator"), "running_var_estimator",
-             reference::running_var_estimator_from_string, "running variance estimator");
-  spec.spec.affine = flag(int_attr("affine"), "affine");
-  spec.spec.track_running_stats = flag(int_attr("track_running_stats"), "track_running_stats");
-
-  const auto shape = required(hdf5::read_int_list_attribute(group, "shape", where), "shape");
-  if (shape.empty() || shape.size() > 8) fail("shape", "should have 1 to 8 dimensions");
-  std::size_t product = 1;
-  for (std::int64_t d : shape) {
-    if (d < 0) fail("shape", "has a negative dimension " + std::to_string(d));
-    const auto dim = static_cast<std::size_t>(d);
-    if (dim != 0 && product > kMaxCaseElements / dim) {
-      fail("shape", "has absurd dimensions (more than 2^31 elements)");
-    }
-    product *= dim;
-    spec.shape.push_back(dim);
-  }
-  spec.layout = parsed(string_attr("layout"), "layout", reference::layout_from_string, "layout");
-  spec.dtype = parsed(string_attr("dtype"), "dtype", ieee::dtype_from_string, "dtype");
+      in.named("running_var_estimator", reference::running_var_estimator_from_string,
+               "running variance estimator");
+  spec.spec.affine = flag(in.integer("affine"), "affine");
+  spec.spec.track_running_stats = flag(in.integer("track_running_stats"), "track_running_stats");
+  spec.shape = read_shape(in);
+  spec.layout = in.named("layout", reference::layout_from_string, "layout");
+  spec.dtype = in.named("dtype", ieee::dtype_from_string, "dtype");
   spec.tags =
-      hdf5::read_string_list_attribute(group, "tags", where).value_or(std::vector<std::string>{});
-  spec.seed = int_attr("seed");
+      hdf5::read_string_list_attribute(group, "tags", id).value_or(std::vector<std::string>{});
+  spec.seed = in.integer("seed");
   if (spec.seed < 0) fail("seed", "should be >= 0");
-  const std::int64_t steps = int_attr("steps");
-  if (steps < 1 || steps > kMaxSteps)
+  const std::int64_t steps = in.integer("steps");
+  if (steps < 1 || steps > kMaxSteps) {
     fail("steps", "should be in [1, 100000] not " + std::to_string(steps));
+  }
   spec.steps = static_cast<int>(steps);
-  if (auto error = hdf5::read_string_attribute(group, "expected_error", where)) {
-    spec.expected_error =
-        parsed(*error, "expected_error", reference::error_kind_from_string, "error kind");
-  }
-  if (spec.operation == Operation::error) {
-    if (!spec.expected_error)
-      fail("expected_error", "attribute is missing (required for error cases)");
-    spec.call = parsed(string_attr("call"), "call", cases::operation_from_string, "operation");
-    if (spec.call == Operation::error || spec.call == Operation::sequence ||
-        spec.call == Operation::pipeline) {
-      fail("call", "should be forward_train, forward_eval, backward_train or backward_eval");
-    }
-  }
-  spec.description = hdf5::read_string_attribute(group, "description", where).value_or("");
+  read_error_fields(in, spec);
+  spec.description = hdf5::read_string_attribute(group, "description", id).value_or("");
   return spec;
 }
 

@@ -118,71 +118,82 @@ GenerateSummary generate(const GenerateOptions& options, const std::string& out_
   return summary;
 }
 
+namespace {
+
+// Case by case: attributes and every dataset of the fresh generation against the stored file.
+void compare_tier(const std::string& path, const std::vector<Case>& fresh, CheckReport& report) {
+  const formats::FixtureFile stored = formats::read_fixture_file(path);
+  if (stored.file_error) {
+    report.differences.push_back(stored.file_error->to_string());
+    return;
+  }
+  std::map<std::string, const Case*> stored_cases;
+  for (const auto& entry : stored.cases) {
+    if (const auto* error = std::get_if<formats::LoadError>(&entry)) {
+      report.differences.push_back(error->to_string());
+    } else {
+      stored_cases[std::get<Case>(entry).spec.id] = &std::get<Case>(entry);
+    }
+  }
+  std::set<std::string> fresh_ids;
+  for (const auto& c : fresh) {
+    fresh_ids.insert(c.spec.id);
+    const std::string where = path + ": case " + c.spec.id;
+    const auto found = stored_cases.find(c.spec.id);
+    if (found == stored_cases.end()) {
+      report.differences.push_back(where + ": generated but missing from the directory");
+      continue;
+    }
+    ++report.cases_compared;
+    if (formats::canonical_spec_text(c.spec) != formats::canonical_spec_text(found->second->spec)) {
+      report.differences.push_back(where + ": attributes differ");
+    }
+    compare_arrays(where, "inputs", c.inputs, found->second->inputs, report.differences);
+    compare_arrays(where, "expected", c.expected, found->second->expected, report.differences);
+  }
+  for (const auto& [id, unused] : stored_cases) {
+    if (!fresh_ids.count(id)) {
+      report.differences.push_back(path + ": case " + id + ": in the directory but not generated");
+    }
+  }
+}
+
+// Same data, same bytes: a fresh set written to a scratch folder and the files compared.
+void compare_bytes(const GenerateOptions& options,
+                   const std::map<std::string, std::vector<Case>>& tiers,
+                   const std::string& catalogue_sha256, const std::string& dir,
+                   CheckReport& report) {
+  const fs::path scratch =
+      fs::temp_directory_path() /
+      ("bnconf-gen-check-" +
+       std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  write_all(tiers, catalogue_sha256, scratch.string(), false);
+  for (const auto& entry : fs::directory_iterator(scratch)) {
+    // A partial check (--tier) compares only the files it regenerated: the manifest also
+    // lists the other tiers.
+    if (!options.tiers.empty() && entry.path().filename() == "manifest.json") continue;
+    const fs::path stored = fs::path(dir) / entry.path().filename();
+    if (!fs::exists(stored)) {
+      report.differences.push_back(stored.string() + ": missing");
+    } else if (formats::file_sha256(stored.string()) !=
+               formats::file_sha256(entry.path().string())) {
+      report.differences.push_back(stored.string() +
+                                   ": same data but different bytes (file layout or manifest)");
+    }
+  }
+  fs::remove_all(scratch);
+}
+
+}  // namespace
+
 CheckReport check(const GenerateOptions& options, const std::string& dir) {
   CheckReport report;
   std::string catalogue_sha256;
   const auto tiers = build_all(options, catalogue_sha256);
-  for (const auto& [tier, cases] : tiers) {
-    const std::string path = (fs::path(dir) / (tier + ".h5")).string();
-    const formats::FixtureFile stored = formats::read_fixture_file(path);
-    if (stored.file_error) {
-      report.differences.push_back(stored.file_error->to_string());
-      continue;
-    }
-    std::map<std::string, const Case*> stored_cases;
-    for (const auto& entry : stored.cases) {
-      if (const auto* error = std::get_if<formats::LoadError>(&entry)) {
-        report.differences.push_back(error->to_string());
-      } else {
-        stored_cases[std::get<Case>(entry).spec.id] = &std::get<Case>(entry);
-      }
-    }
-    std::set<std::string> fresh_ids;
-    for (const auto& c : cases) {
-      fresh_ids.insert(c.spec.id);
-      const std::string where = path + ": case " + c.spec.id;
-      const auto found = stored_cases.find(c.spec.id);
-      if (found == stored_cases.end()) {
-        report.differences.push_back(where + ": generated but missing from the directory");
-        continue;
-      }
-      ++report.cases_compared;
-      if (formats::canonical_spec_text(c.spec) !=
-          formats::canonical_spec_text(found->second->spec)) {
-        report.differences.push_back(where + ": attributes differ");
-      }
-      compare_arrays(where, "inputs", c.inputs, found->second->inputs, report.differences);
-      compare_arrays(where, "expected", c.expected, found->second->expected, report.differences);
-    }
-    for (const auto& [id, _] : stored_cases) {
-      if (!fresh_ids.count(id)) {
-        report.differences.push_back(path + ": case " + id +
-                                     ": in the directory but not generated");
-      }
-    }
+  for (const auto& [tier, fresh] : tiers) {
+    compare_tier((fs::path(dir) / (tier + ".h5")).string(), fresh, report);
   }
-  // Same data, same bytes: write a fresh set and compare the files themselves.
-  if (report.identical()) {
-    const fs::path scratch =
-        fs::temp_directory_path() /
-        ("bnconf-gen-check-" +
-         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-    write_all(tiers, catalogue_sha256, scratch.string(), false);
-    for (const auto& entry : fs::directory_iterator(scratch)) {
-      // A partial check (--tier) compares only the files it regenerated: the manifest also
-      // lists the other tiers.
-      if (!options.tiers.empty() && entry.path().filename() == "manifest.json") continue;
-      const fs::path stored = fs::path(dir) / entry.path().filename();
-      if (!fs::exists(stored)) {
-        report.differences.push_back(stored.string() + ": missing");
-      } else if (formats::file_sha256(stored.string()) !=
-                 formats::file_sha256(entry.path().string())) {
-        report.differences.push_back(stored.string() +
-                                     ": same data but different bytes (file layout or manifest)");
-      }
-    }
-    fs::remove_all(scratch);
-  }
+  if (report.identical()) compare_bytes(options, tiers, catalogue_sha256, dir, report);
   return report;
 }
 
