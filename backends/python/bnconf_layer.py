@@ -43,9 +43,11 @@ class LayerRunner:
         if case.dtype not in self.dtypes:
             raise Unsupported(self.dtype_reason(case.dtype))
         require_any_rank_error(case, self.framework)
-        if self.estimator == "population":
+        if self.estimator != "unbiased":  # M = 1 is valid for its estimator
             require_population_estimator(case, self.framework)
         if case.operation == "error":
+            if not self.running_stats:
+                self.require_running_stats_error(case)
             return
         if not self.running_stats and updates_running_stats(case):
             raise Unsupported(f"{self.framework} keeps no running statistics")
@@ -55,6 +57,18 @@ class LayerRunner:
             raise Unsupported(f"{self.framework} has no zero rule: with eps = 0, "
                               "(x - mean) * rsqrt(var + eps) is 0 * inf = NaN on a constant "
                               "channel, where the reference defines invstd = 0")
+
+    def require_running_stats_error(self, case):
+        """Without running statistics, a training call has no momentum and takes no running
+        statistics: error cases about them cannot be handed to the framework."""
+        if case.call not in ("forward_train", "backward_train") and case.tracked:
+            return
+        c = case.channels
+        bad_running = any(len(case.inputs[k]) != c for k in ("running_mean", "running_var")
+                          if k in case.inputs)
+        if case.expected_error == "bad_momentum" or bad_running:
+            raise Unsupported(f"{self.framework} keeps no running statistics: a training call "
+                              "takes neither a momentum nor running statistics")
 
     def dtype_reason(self, dtype):
         return f"{self.framework} does not run {dtype} here"

@@ -64,8 +64,8 @@ def require_population_estimator(case, framework):
     estimator is not theirs to reject, and a case whose running variance uses another
     estimator is not theirs to compute."""
     if is_training(case) and case.values_per_channel == 1 and case.estimator == "unbiased":
-        raise Unsupported(f"{framework} has no unbiased estimator; the case's M = 1 rejection "
-                          "comes from it")
+        raise Unsupported(f"{framework}'s running-variance estimator accepts M = 1; the case's "
+                          "M = 1 rejection comes from the unbiased estimator")
 
 
 def require_any_rank_error(case, framework):
