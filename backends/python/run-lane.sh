@@ -52,6 +52,7 @@ LANES="flax keras-jax keras-torch tensorflow torch onnxruntime"
 
 lane=${1:-}
 [ "$lane" = --list ] && { echo "$LANES"; exit 0; }
+[ "$lane" = --backends ] && { lane_backends "${2:-}"; exit; }  # tag|modules|producer lines
 if [ -z "$lane" ] || ! lane_backends "$lane" >/dev/null; then
   echo "usage: $0 LANE [--bnconf PATH] [--no-install] [--python PATH]; lanes: $LANES" >&2
   exit 2
