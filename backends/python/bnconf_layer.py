@@ -9,9 +9,10 @@ case's dtype, and returns numpy arrays (any float dtype) in the same memory orde
 
     forward(case, x, params, state, training) -> (y, new_state, stats)
         params: {"weight": (C,), "bias": (C,)} or None (affine = 0)
-        state: (running_mean, running_var) or None (untracked, or not given in an error case)
+        state: (running_mean, running_var) or None (untracked, or not given in an error case);
+            for a framework that keeps the counter (counts_batches), (mean, var, count)
         training: normalise with batch statistics (and update state, if given)
-        new_state: the updated (running_mean, running_var) when training with a state, else None
+        new_state: the updated state when training with a state, else None
         stats: whichever of batch_mean, batch_var, saved_invstd the framework exposes
     gradients(case, x, dy, params, state, training) -> (dx, dweight, dbias)
         gradients of sum(y * dy) by the framework's autodiff; dweight/dbias None without affine
@@ -85,11 +86,13 @@ class LayerRunner:
             return None
         return {"weight": case.inputs["weight"], "bias": case.inputs["bias"]}
 
-    @staticmethod
-    def state(case):
+    def state(self, case):
         if not case.tracked or "running_mean" not in case.inputs:
             return None
-        return case.inputs["running_mean"], case.inputs["running_var"]
+        state = case.inputs["running_mean"], case.inputs["running_var"]
+        if self.counts_batches:
+            state += (int(case.inputs["num_batches_tracked"]),)
+        return state
 
     @staticmethod
     def f64(a):
@@ -111,8 +114,10 @@ class LayerRunner:
         out = {"y": self.logical(case, y)}
         out.update({k: self.f64(v) for k, v in stats.items()})
         if case.tracked:
-            out["running_mean"], out["running_var"] = map(self.f64, new_state)
-            out["num_batches_tracked"] = float(count + 1)
+            out["running_mean"], out["running_var"] = map(self.f64, new_state[:2])
+            # the framework's own counter when it keeps one, else the producer's count
+            out["num_batches_tracked"] = float(new_state[2] if self.counts_batches
+                                               else count + 1)
         return out, new_state
 
     def counter_note(self, case):
@@ -179,6 +184,8 @@ class LayerRunner:
         state = None
         if "running_mean" in case.inputs:
             state = case.inputs["running_mean"], case.inputs["running_var"]
+            if self.counts_batches and "num_batches_tracked" in case.inputs:
+                state += (int(case.inputs["num_batches_tracked"]),)
         training = case.call in ("forward_train", "backward_train") or not case.tracked
         if case.call.startswith("forward"):
             self.forward(case, x, params, state, training)

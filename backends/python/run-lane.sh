@@ -7,7 +7,8 @@
 #
 #   backends/python/run-lane.sh LANE [--bnconf PATH] [--no-install] [--python PATH] [--check-only]
 #
-# LANE: flax, keras-jax, keras-torch, tensorflow, torch, onnxruntime (`--list` prints them).
+# LANE: flax, keras-jax, keras-torch, tensorflow, torch, onnxruntime, openvino, paddle, tinygrad,
+# mlx (`--list` prints them).
 # --bnconf: the bnconf executable (default build/release/cli/bnconf, else build/lean/cli/bnconf).
 # --no-install: use the lane's existing venv as it is (or --python, e.g. on a machine with the
 #   frameworks preinstalled); without it, a missing venv is created and pip-installs the pins.
@@ -45,10 +46,18 @@ lane_backends() {
       echo "torch-compile|torch|torch_producer.py --compile" ;;
     onnxruntime)
       echo "onnxruntime|onnxruntime|onnx_producer.py" ;;
+    openvino)
+      echo "openvino|openvino|openvino_producer.py" ;;
+    paddle)
+      echo "paddle|paddle|paddle_producer.py" ;;
+    tinygrad)
+      echo "tinygrad|tinygrad|tinygrad_producer.py" ;;
+    mlx)
+      echo "mlx|mlx.core|mlx_producer.py" ;;
     *) return 1 ;;
   esac
 }
-LANES="flax keras-jax keras-torch tensorflow torch onnxruntime"
+LANES="flax keras-jax keras-torch tensorflow torch onnxruntime openvino paddle tinygrad mlx"
 
 lane=${1:-}
 [ "$lane" = --list ] && { echo "$LANES"; exit 0; }
@@ -106,6 +115,8 @@ status=0
 while IFS='|' read -r tag modules producer; do
   results=$out/results-$tag.h5
   produced=0
+  # keras picks its backend at import (the producer sets it from --backend)
+  case $tag in keras-*) export KERAS_BACKEND=${tag#keras-} ;; *) unset KERAS_BACKEND ;; esac
   if [ "$check_only" = 1 ]; then
     [ -f "$results" ] || { echo "== $tag: no $results to judge"; status=2; continue; }
   elif ! "$python" -c "import h5py, numpy, $modules" >"$out/import-$tag.log" 2>&1; then
