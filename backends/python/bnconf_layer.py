@@ -170,8 +170,8 @@ class LayerRunner:
         return out
 
     def op_pipeline(self, case):
-        raise Unsupported(f"the pipeline is not written for {self.framework} (its cases use the "
-                          "pytorch preset's running update)")
+        raise Unsupported(f"the pipeline (BatchNorm, Linear, cross-entropy, SGD) is not written "
+                          f"for {self.framework} in this producer")
 
     def op_error(self, case):
         """The invalid inputs as a user would hand them: the entry point named by `call`, with

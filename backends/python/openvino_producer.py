@@ -29,9 +29,10 @@ TYPES = {"f64": (ov.Type.f64, np.float64), "f32": (ov.Type.f32, np.float32)}
 class OpenVinoRunner:
     def __init__(self, args):
         self.core = ov.Core()
-        hint = self.core.get_property("CPU", "INFERENCE_PRECISION_HINT")
+        hint = self.core.get_property("CPU", "INFERENCE_PRECISION_HINT").get_type_name()
         self.name = "openvino-cpu"
-        self.version = f"{ov.__version__} CPU plugin (INFERENCE_PRECISION_HINT {hint})"
+        release = ov.__version__.split("-")[0]  # 2026.4.1-<build>-<hash>-releases/...: the release
+        self.version = f"{release} CPU plugin (INFERENCE_PRECISION_HINT {hint})"
 
     def check_expressible(self, case):
         if case.entry != "forward_eval" or not case.tracked:
