@@ -4,7 +4,7 @@
 # backends/python/requirements/LANE.txt; nothing is skipped unless named.
 #   backends/python/run-frameworks.sh [--skip LANE]... [--bnconf PATH] [--no-install] [--check-only]
 # Disk: the torch and keras-torch venvs hold the default (CUDA) torch wheel, about 5.5 GB each;
-# all six lanes take about 15 GB under build/venvs plus pip's cache (~6 GB).
+# the ten lanes took 16 GB under build/venvs here (pip kept no cache: each torch lane downloads).
 # Exit status: 0 iff every lane not named by --skip was tested and passed bnconf check (every
 # failure explained); 1 if a tested lane has unexplained failures; 2 if a lane could not be
 # tested (install, import or producer failure), which is never silent.
