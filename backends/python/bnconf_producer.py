@@ -2,7 +2,10 @@
 write a results file that `bnconf check --results FILE` judges.
 
 A runner is an object with `name` (backend_name), `version` (backend_version: framework version
-and device) and `run(case) -> {output name: numpy array}` in logical (N, C, ...) order. It raises
+and device) and `run(case) -> {output name: numpy array}` in logical (N, C, ...) order. A runner
+whose framework does not expose some of the saved batch statistics (batch_mean, batch_var,
+saved_invstd: optional outputs for bnconf's judge) lists them in `omitted_outputs`, a dict
+{name: reason}; every other expected output must be computed. It raises
 `Unsupported(reason)` for a configuration its framework cannot express faithfully; any other
 exception is the framework's answer: `invalid_argument` for an error-tier case (the input was
 rejected, as it should be), `backend_error` for a valid case."""
@@ -55,6 +58,24 @@ def is_training(case):
         case.entry in ("forward_eval", "backward_eval") and not case.tracked)
 
 
+def require_population_estimator(case, framework):
+    """For frameworks whose only estimator is the population variance (ONNX, Keras, Flax, TF's
+    moments): a case whose expected rejection of one value per channel comes from the unbiased
+    estimator is not theirs to reject, and a case whose running variance uses another
+    estimator is not theirs to compute."""
+    if is_training(case) and case.values_per_channel == 1 and case.estimator == "unbiased":
+        raise Unsupported(f"{framework}'s running-variance estimator accepts M = 1; the case's "
+                          "M = 1 rejection comes from the unbiased estimator")
+
+
+def require_any_rank_error(case, framework):
+    """Frameworks that normalise over every axis but the feature axis accept any rank; the
+    errors tier's 2..5 limit is PyTorch's."""
+    if case.operation == "error" and case.expected_error == "bad_rank" and case.rank > 5:
+        raise Unsupported(f"{framework} BatchNorm is defined for any rank (it reduces every axis "
+                          "but the feature axis); the 2..5 limit is PyTorch's")
+
+
 # ---- running a callable in a child process ------------------------------------------------------
 
 def call_isolated(fn):
@@ -100,7 +121,8 @@ def run_case(runner, case, writer):
     if case.operation == "error":  # the invalid input was accepted; no output is compared
         writer.add(case.id, "ok", "the framework accepted the invalid input")
         return
-    missing = sorted(set(case.expected) - set(outputs))
+    omitted = getattr(runner, "omitted_outputs", {})
+    missing = sorted(set(case.expected) - set(outputs) - set(omitted))
     selected = {}
     for name, shape in case.expected.items():
         if name in outputs:
@@ -108,10 +130,17 @@ def run_case(runner, case, writer):
     if missing:  # a producer bug, not the framework's: say so
         writer.add(case.id, "backend_error", f"producer did not compute {', '.join(missing)}")
         return
-    writer.add(case.id, "ok", outputs.get("__message__", ""), selected)
+    notes = [outputs["__message__"]] if outputs.get("__message__") else []
+    not_exposed = sorted(set(case.expected) & set(omitted) - set(outputs))
+    if not_exposed:
+        notes.append("not exposed by the framework: " + "; ".join(
+            f"{name} ({omitted[name]})" for name in not_exposed))
+    writer.add(case.id, "ok", "; ".join(notes), selected)
 
 
-def main(make_runner, description, argv=None):
+def main(make_runner, description, argv=None, add_arguments=None):
+    """The producer's command line. `add_arguments(parser)`, if given, adds the producer's own
+    options; `make_runner` is then called with the parsed arguments, else with the device."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--fixtures", nargs="+", default=None,
                         help="fixture files or directories (default: the committed fixtures/)")
@@ -119,9 +148,11 @@ def main(make_runner, description, argv=None):
     parser.add_argument("--filter", default=None, help="glob on case ids, e.g. 'core.momentum.*'")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     parser.add_argument("--verbose", action="store_true", help="print each case's status")
+    if add_arguments:
+        add_arguments(parser)
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    runner = make_runner(args.device)
+    runner = make_runner(args) if add_arguments else make_runner(args.device)
     writer = ResultsWriter(runner.name, runner.version)
     for case in iter_cases(args.fixtures or default_fixture_paths(), args.filter):
         try:

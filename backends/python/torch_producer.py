@@ -9,7 +9,16 @@ What comes from where:
 - batch_var (biased): torch.batch_norm_update_stats, ATen's own per-channel statistics;
 - dx, dweight, dbias: autograd through the module, with dy as grad_output.
 PyTorch's running variance is always unbiased and its momentum weights the batch, so cases with
-another estimator or convention are unsupported when their running statistics are compared."""
+another estimator or convention are unsupported when their running statistics are compared.
+
+With --compile (backend torch-compile-<device>): the same module, and F.batch_norm for the
+error tier, wrapped in torch.compile(backend="inductor", fullgraph=True), so that y, the
+running statistics, the counter and the autograd gradients all come from Inductor's generated
+code (its decomposition of batch norm and its backward) and a graph break is an error rather
+than a silent fall-back to eager. Dynamo's caches are reset before every case, so no case runs
+on another's compiled graph and the recompile limit (after which Dynamo runs eager) is never
+reached. The saved statistics (batch_mean, batch_var, saved_invstd) are not exposed by a
+compiled module (they are ATen's eager kernels' outputs), so they are omitted."""
 import os
 import sys
 
@@ -35,12 +44,18 @@ PIPELINE_BATCH, PIPELINE_LR = 100, 0.1  # fixed by schema v1 (docs/fixture-forma
 
 
 class TorchRunner:
-    def __init__(self, device):
+    def __init__(self, device, compile=False):
         if device == "cuda" and not torch.cuda.is_available():
             raise SystemExit("torch: CUDA requested but torch.cuda.is_available() is False")
         self.device = torch.device(device)
-        self.name = f"torch-{device}"
+        self.compile = compile
+        self.name = f"torch-{device}" if not compile else f"torch-compile-{device}"
         self.version = f"{torch.__version__} {device}"
+        self.omitted_outputs = {}
+        if compile:
+            self.version += " (torch.compile, inductor, fullgraph)"
+            self.omitted_outputs = {name: "not exposed by a compiled module" for name in
+                                    ("batch_mean", "batch_var", "saved_invstd")}
         if device == "cuda":
             self.version += f" ({torch.cuda.get_device_name(0)}, cudnn {torch.backends.cudnn.version()})"
         self._dtype_problem = {}
@@ -109,6 +124,14 @@ class TorchRunner:
         bn = MODULES[case.rank](case.channels, eps=case.eps, momentum=case.momentum,
                                 affine=case.affine, track_running_stats=case.tracked)
         bn = bn.to(self.device, dtype)
+        self.fill_module(bn, case, dtype)
+        if self.compile:
+            # attribute access (weight, running_mean, .grad, train()/eval()) goes through the
+            # OptimizedModule to the original module
+            return torch.compile(bn, backend="inductor", fullgraph=True)
+        return bn
+
+    def fill_module(self, bn, case, dtype):
         with torch.no_grad():
             if case.affine:
                 bn.weight.copy_(self.vector(case, "weight", dtype))
@@ -117,7 +140,6 @@ class TorchRunner:
                 bn.running_mean.copy_(self.vector(case, "running_mean", dtype))
                 bn.running_var.copy_(self.vector(case, "running_var", dtype))
                 bn.num_batches_tracked.fill_(int(case.inputs["num_batches_tracked"]))
-        return bn
 
     def check_expressible(self, case):
         require_running_update(case, "PyTorch", ("weights_batch",), "unbiased", cumulative=True)
@@ -155,6 +177,8 @@ class TorchRunner:
     # -- operations -----------------------------------------------------------------------------
 
     def run(self, case):
+        if self.compile:
+            torch._dynamo.reset()  # every case compiles its own graphs from scratch
         if case.operation == "error":
             return self.run_error(case)
         self.check_expressible(case)
@@ -166,7 +190,9 @@ class TorchRunner:
         x = self.activation(case.inputs["x"], case, dtype)
         with torch.no_grad():
             out = {"y": self.numpy(bn(x))}
-        out.update(zip(("batch_mean", "batch_var", "saved_invstd"), self.batch_stats(x, case)))
+        if not self.compile:
+            out.update(zip(("batch_mean", "batch_var", "saved_invstd"),
+                           self.batch_stats(x, case)))
         out.update(self.state(bn, case))
         return out
 
@@ -207,9 +233,10 @@ class TorchRunner:
         for k in range(case.steps):
             with torch.no_grad():
                 steps["y"].append(self.numpy(bn(xs[k])))
-            for name, value in zip(("batch_mean", "batch_var", "saved_invstd"),
-                                   self.batch_stats(xs[k], case)):
-                steps[name].append(value)
+            if not self.compile:
+                for name, value in zip(("batch_mean", "batch_var", "saved_invstd"),
+                                       self.batch_stats(xs[k], case)):
+                    steps[name].append(value)
             for name, value in self.state(bn, case).items():
                 steps[name].append(value)
         out = {name: np.stack(values) for name, values in steps.items() if values}
@@ -264,7 +291,10 @@ class TorchRunner:
         module_class = MODULES.get(min(max(case.rank, 2), 5))
         module_class(max(case.channels, 1))._check_input_dim(torch.empty(case.shape))
         x = self.activation(case.inputs["x"], case, dtype).detach().requires_grad_(True)
-        y = F.batch_norm(x, self.vector(case, "running_mean", dtype),
+        batch_norm = F.batch_norm
+        if self.compile:
+            batch_norm = torch.compile(F.batch_norm, backend="inductor", fullgraph=True)
+        y = batch_norm(x, self.vector(case, "running_mean", dtype),
                          self.vector(case, "running_var", dtype),
                          self.vector(case, "weight", dtype), self.vector(case, "bias", dtype),
                          training=case.call in ("forward_train", "backward_train") or not case.tracked,
@@ -275,5 +305,11 @@ class TorchRunner:
         return {}
 
 
+def add_arguments(parser):
+    parser.add_argument("--compile", action="store_true",
+                        help="torch.compile (inductor, fullgraph) the module and F.batch_norm")
+
+
 if __name__ == "__main__":
-    sys.exit(main(TorchRunner, "Run PyTorch BatchNorm on the bnconf fixtures."))
+    sys.exit(main(lambda args: TorchRunner(args.device, args.compile),
+                  "Run PyTorch BatchNorm on the bnconf fixtures.", add_arguments=add_arguments))

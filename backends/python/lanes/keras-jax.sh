@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Reruns the keras-jax lane (backends/python/run-lane.sh): its venv from requirements/keras-jax.txt, its
+# producers, bnconf check, reports/*.json. Arguments go to run-lane.sh (--bnconf, --no-install,
+# --python, --check-only).
+exec "$(dirname "$0")/../run-lane.sh" keras-jax "$@"
