@@ -206,4 +206,9 @@ Bounds backward_eval_bounds(const Case& c, const Precision& p);
 Bounds sequence_bounds(const Case& c, const Precision& p);
 Bounds pipeline_bounds(const Case& c, const Precision& p);
 
+// Replaces the bounds of the elements the semantics leave open by the markers kAnyValue and
+// kAnyNonFinite (tolerance.hpp): an empty batch's statistics, and the non-finite results of
+// reductions that met an infinity.
+void mark_open_elements(const Case& c, Bounds& bounds);
+
 }  // namespace bnconf::conformance::tolerance_model
