@@ -18,6 +18,8 @@ struct CoverageOptions {
   std::string catalogue;
   bool check = false;
   bool markdown = false;
+  std::string ids;  // "AXIS=CLASS": list the ids covering that class
+  bool groups = false;
 };
 
 bool applies(const gen::CoverageRow& row, cases::Operation op, const gen::CoverageCell** cell) {
@@ -59,6 +61,43 @@ std::string markdown(const std::vector<gen::CoverageRow>& rows) {
   return out;
 }
 
+// Cases per catalogue group (ids are <tier>.<group>....), committed and on demand.
+std::string group_table(const gen::Catalogue& catalogue) {
+  std::vector<std::pair<std::string, std::pair<std::size_t, std::size_t>>> groups;
+  std::size_t committed = 0, on_demand = 0;
+  for (const auto& e : catalogue.entries) {
+    const std::string& id = e.spec.id;
+    const std::string group = id.substr(0, id.find('.', id.find('.') + 1));
+    if (groups.empty() || groups.back().first != group) groups.push_back({group, {0, 0}});
+    ++(e.on_demand ? groups.back().second.second : groups.back().second.first);
+    ++(e.on_demand ? on_demand : committed);
+  }
+  std::string out = "| group | committed cases | on demand |\n|---|---:|---:|\n";
+  for (const auto& [group, counts] : groups) {
+    out += "| `" + group + "` | " + std::to_string(counts.first) + " | " +
+           std::to_string(counts.second) + " |\n";
+  }
+  return out + "| all | " + std::to_string(committed) + " | " + std::to_string(on_demand) +
+         " |\n";
+}
+
+// The case ids covering one class ("AXIS=CLASS"), operation by operation.
+int print_ids(const std::vector<gen::CoverageRow>& rows, const std::string& which) {
+  for (const auto& row : rows) {
+    const auto& c = *row.coverage_class;
+    if (c.axis + "=" + c.name != which) continue;
+    for (const auto& cell : row.cells) {
+      std::printf("%s:", std::string(cases::to_string(cell.operation)).c_str());
+      for (const auto& id : cell.case_ids) std::printf(" %s", id.c_str());
+      std::printf("\n");
+    }
+    return 0;
+  }
+  std::fprintf(stderr, "bnconf coverage: no class '%s' (AXIS=CLASS, as in --markdown)\n",
+               which.c_str());
+  return 2;
+}
+
 int run_coverage(const CoverageOptions& options) {
   try {
     const gen::Catalogue catalogue = gen::load_catalogue(
@@ -78,6 +117,11 @@ int run_coverage(const CoverageOptions& options) {
       }
     }
     if (options.markdown) std::fputs(markdown(rows).c_str(), stdout);
+    if (!options.ids.empty()) return print_ids(rows, options.ids);
+    if (options.groups) {
+      std::fputs(group_table(catalogue).c_str(), stdout);
+      return 0;
+    }
     if (!options.markdown || options.check) {
       std::printf("coverage: %zu classes, %zu (class, operation) cells, %zu not covered\n",
                   rows.size(), cells, missing);
@@ -100,6 +144,10 @@ Action add_coverage_command(CLI::App& app) {
   coverage->add_flag("--check", options->check,
                      "Exit 1 naming every class and operation no catalogue case covers");
   coverage->add_flag("--markdown", options->markdown, "Print the coverage table as Markdown");
+  coverage->add_flag("--groups", options->groups,
+                     "Print the cases of each catalogue group (committed and on demand)");
+  coverage->add_option("--ids", options->ids,
+                       "List the case ids covering one class, e.g. --ids 'C (channels)=16'");
   return [coverage, options] { return coverage->parsed() ? run_coverage(*options) : -1; };
 }
 

@@ -8,7 +8,7 @@
 #include "bnconf/cases/tiers.hpp"
 #include "bnconf/formats/manifest.hpp"
 #include "bnconf/reference/spec.hpp"
-#include "covering_array.hpp"
+#include "bnconf/generators/covering_array.hpp"
 
 namespace bnconf::generators {
 namespace {

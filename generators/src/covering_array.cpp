@@ -3,7 +3,7 @@
 // two axes; for each further axis, extend every row with the value that covers the most pairs
 // not yet covered (horizontal growth), then add rows, or fill rows' free entries, for the pairs
 // still missing (vertical growth). Ties go to the smallest value index, so the result is fixed.
-#include "covering_array.hpp"
+#include "bnconf/generators/covering_array.hpp"
 
 #include <set>
 #include <stdexcept>
