@@ -98,7 +98,8 @@ void judge_outputs(const cases::Case& c, const Execution& e, CaseResult& result,
     // The aggregate check judges a correct backend's rounding, which only the error model
     // assumes (fixed rules are compared element by element, as their suites do).
     if (!rule.fixed && check.passed) {
-      check.rounding_bias = rounding_bias(expected->second, found->second, storage);
+      check.rounding_bias =
+          rounding_bias(expected->second, found->second, storage, bounds.at(name));
       if (!check.rounding_bias.passed) {
         check.passed = false;
         check.reason = rounding_bias_reason(check.rounding_bias);

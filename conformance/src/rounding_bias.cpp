@@ -1,10 +1,13 @@
-// rounding_bias.hpp. The threshold is Hoeffding's inequality for the mean of n values in [-1, 1]:
+// rounding_bias.hpp. Each element's error is measured from the value of the dtype nearest the
+// exact result, in ulps: a correct backend (float computation, then round to nearest) gives that
+// value exactly, except within its computation error of a midpoint, where it may round either
+// way (those elements, within kAllowanceUlps of a midpoint, are left out). A truncating
+// conversion differs by -1 ulp toward zero on about half the elements: mean -1/2.
+// The threshold is Hoeffding's inequality for the mean of n values in [-1, 1]:
 //   P(|mean - E mean| >= t) <= 2 exp(-n t^2 / 2),  so  t = sqrt(2 ln(2 / alpha) / n)
-// at false-alarm probability alpha per output, plus an allowance for the part of a correct
-// backend's error that is not rounding (float computation: far below an f16 or bf16 ulp, see
-// docs/tolerances.md). Errors are clipped to [-1, 1] ulp so that the few elements with a larger
-// (legitimate) computation error cannot dominate; a truncating conversion has mean -1/2 toward
-// zero.
+// at false-alarm probability alpha per output, plus kAllowanceUlps for computation errors the
+// model admits (docs/tolerances.md). Errors are clipped to [-1, 1] ulp so that the few elements
+// with a larger (legitimate) computation error cannot dominate.
 #include "bnconf/conformance/rounding_bias.hpp"
 
 #include <algorithm>
@@ -13,6 +16,7 @@
 #include <vector>
 
 #include "bnconf/ieee/rounding.hpp"
+#include "tolerance_model.hpp"
 
 namespace bnconf::conformance {
 namespace {
@@ -29,10 +33,12 @@ double ulp_of(double v, ieee::Dtype dtype) {
 }  // namespace
 
 RoundingBias rounding_bias(const cases::Array& expected, const cases::Array& actual,
-                           ieee::Dtype storage) {
+                           ieee::Dtype storage, const std::vector<double>& bounds) {
   RoundingBias bias;
   if (storage != ieee::Dtype::f16 && storage != ieee::Dtype::bf16) return bias;
   if (expected.values.size() != actual.values.size()) return bias;
+  if (!bounds.empty() && bounds.size() != expected.values.size()) return bias;
+  const double u_out = ieee::unit_roundoff(storage);
   // Elements whose expected values lie at the same place between the same two values of the
   // dtype (within 1/16 ulp) share their rounding error (a constant channel, tiny inputs on large
   // running statistics): they are one sample, their mean error, or the samples would not be
@@ -43,9 +49,22 @@ RoundingBias rounding_bias(const cases::Array& expected, const cases::Array& act
     if (!std::isfinite(e) || !std::isfinite(a) || e == 0) continue;
     if (std::fabs(e) > ieee::max_finite(storage)) continue;
     const double ulp = ulp_of(e, storage);
+    // The bound is kSafety (computation + u_out |e|) + kFloorUlps ulp (tolerance_model.hpp):
+    // room for more than kAllowanceUlps of computation error leaves the element out.
+    using tolerance_model::kFloorUlps;
+    using tolerance_model::kSafety;
+    if (!bounds.empty() &&
+        bounds[i] > kFloorUlps * ulp + kSafety * (u_out * std::fabs(e) + kAllowanceUlps * ulp)) {
+      continue;
+    }
     const double rounded = ieee::round_to(e, storage);
+    // Near a midpoint, a correct computation may round either way; elsewhere it gives exactly
+    // the nearest value. Errors are measured from that value, not from e: where the data place
+    // the exact results unevenly between two values (x / sqrt(1 + eps) lands just above half an
+    // ulp for every x), correct rounding's own errors do not average to 0.
+    if (std::fabs(e - rounded) > (0.5 - kAllowanceUlps) * ulp) continue;
     const double place = std::floor(16.0 * (e - rounded) / ulp);
-    errors.push_back({{rounded, place}, std::clamp((a - e) / ulp, -1.0, 1.0)});
+    errors.push_back({{rounded, place}, std::clamp((a - rounded) / ulp, -1.0, 1.0)});
   }
   std::sort(errors.begin(), errors.end());
   double sum = 0, sum_toward_zero = 0, sum_squares = 0;

@@ -187,6 +187,26 @@ std::vector<std::vector<std::pair<std::string, Json>>> pairwise_combinations(con
   return result;
 }
 
+CatalogueEntry make_entry(const Json& c, const std::string& id, const std::string& tier,
+                          const std::vector<std::string>& group_tags,
+                          const std::string& description, bool on_demand) {
+  for (const auto& [key, value] : c.items()) {
+    if (!kCaseKeys.count(key)) fail(id, "unknown key \"" + key + "\"");
+  }
+  CatalogueEntry out;
+  try {
+    out.spec = to_spec(c, id, tier, group_tags, description);
+  } catch (const Json::exception& e) {
+    fail(id, e.what());
+  } catch (const reference::BatchNormError& e) {
+    fail(id, e.what());
+  }
+  out.data = c.value("data", Json::object());
+  out.mutate = c.value("mutate", Json::object());
+  out.on_demand = on_demand;
+  return out;
+}
+
 void expand_group(const Json& group, std::vector<CatalogueEntry>& entries,
                   std::set<std::string>& ids) {
   const std::string name = group.at("name").get<std::string>();
@@ -221,22 +241,9 @@ void expand_group(const Json& group, std::vector<CatalogueEntry>& entries,
         id += '.';
         id += id_part(key, value);
       }
-      for (const auto& [key, value] : c.items()) {
-        if (!kCaseKeys.count(key)) fail(id, "unknown key \"" + key + "\"");
-      }
       if (!ids.insert(id).second) fail(id, "duplicate case id");
-      CatalogueEntry out;
-      try {
-        out.spec = to_spec(c, id, tier, group_tags, description);
-      } catch (const Json::exception& e) {
-        fail(id, e.what());
-      } catch (const reference::BatchNormError& e) {
-        fail(id, e.what());
-      }
-      out.data = c.value("data", Json::object());
-      out.mutate = c.value("mutate", Json::object());
-      out.on_demand = group.value("on_demand", false);
-      entries.push_back(std::move(out));
+      entries.push_back(
+          make_entry(c, id, tier, group_tags, description, group.value("on_demand", false)));
     }
   }
 }
@@ -260,6 +267,12 @@ Catalogue load_catalogue(const std::string& path) {
   std::set<std::string> ids;
   for (const auto& group : json.at("groups")) expand_group(group, catalogue.entries, ids);
   return catalogue;
+}
+
+CatalogueEntry entry_from_json(const Json& case_object, const std::string& id,
+                               const std::string& tier, bool on_demand) {
+  if (!cases::is_tier(tier)) fail(id, "tier '" + tier + "' is not one of the tier table's");
+  return make_entry(case_object, id, tier, {}, "", on_demand);
 }
 
 std::string default_catalogue_path() { return BNCONF_SOURCE_DIR "/generators/catalogue.json"; }

@@ -69,7 +69,7 @@ TEST(RoundingBias, RoundToNearestPassesForEverySizeAndSeed) {
 TEST(RoundingBias, TruncationFailsFromAFewHundredSamples) {
   for (const Dtype dtype : {Dtype::f16, Dtype::bf16}) {
     for (std::uint64_t seed = 1; seed <= 10; ++seed) {
-      const Array e = draws(400, seed);
+      const Array e = draws(600, seed);  // about 450 counted: near-midpoint elements are left out
       const RoundingBias b = rounding_bias(e, truncated(e, dtype), dtype);
       EXPECT_FALSE(b.passed) << "seed " << seed;
       EXPECT_LT(b.mean_toward_zero, -0.4);
@@ -86,6 +86,33 @@ TEST(RoundingBias, ElementsSharingTheirRoundingCountOnceAndTooFewAreNotChecked) 
   EXPECT_TRUE(b.passed);
   const Array small = draws(kRoundingBiasMinElements - 1, 3);
   EXPECT_EQ(rounding_bias(small, truncated(small, Dtype::bf16), Dtype::bf16).elements, 0u);
+}
+
+// Exact results placed unevenly between two values of the dtype (here every x of the dtype scaled
+// by 1 - 2^-11, which lands each just below x by about x/2 ulp): correct rounding has a
+// nonzero mean error from the exact values, and must still pass.
+TEST(RoundingBias, CorrectRoundingOfUnevenlyPlacedResultsPasses) {
+  for (const Dtype dtype : {Dtype::f16, Dtype::bf16}) {
+    Array e = rounded(draws(2000, 11), dtype);
+    for (double& v : e.values) v *= 1.0 - 0x1p-11;
+    const RoundingBias b = rounding_bias(e, rounded(e, dtype), dtype);
+    EXPECT_GT(b.elements, kRoundingBiasMinElements);
+    EXPECT_TRUE(b.passed) << "mean " << b.mean_ulps << " bound " << b.bound_ulps;
+  }
+}
+
+// Where the error model's bound admits more than the allowance of computation error (tiny data,
+// a huge inverse standard deviation), the element cannot tell bias from computation: left out.
+TEST(RoundingBias, ElementsWhoseBoundsAdmitLargeComputationErrorsAreLeftOut) {
+  const Array e = draws(1000, 7);
+  const Array t = truncated(e, Dtype::bf16);
+  const std::vector<double> wide(e.values.size(), 1e30);
+  EXPECT_EQ(rounding_bias(e, t, Dtype::bf16, wide).elements, 0u);
+  std::vector<double> tight;
+  for (const double v : e.values) tight.push_back(2.0 * ieee::unit_roundoff(Dtype::bf16) * std::fabs(v));
+  const RoundingBias b = rounding_bias(e, t, Dtype::bf16, tight);
+  EXPECT_GT(b.elements, kRoundingBiasMinElements);
+  EXPECT_FALSE(b.passed);
 }
 
 TEST(RoundingBias, WideDtypesAreNotChecked) {
