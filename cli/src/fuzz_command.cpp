@@ -48,11 +48,12 @@ void print_findings(const fuzz::FuzzReport& r) {
 }
 
 void print_summary(const fuzz::FuzzReport& r) {
-  std::printf("\nfuzz: seed %llu, %zu cases run in %.1f s (%.0f/s); %zu drawn cases were not "
-              "supported by the backend, %zu not valid cases\n",
-              static_cast<unsigned long long>(r.seed), r.executed, r.seconds,
-              r.seconds > 0 ? static_cast<double>(r.executed) / r.seconds : 0.0, r.unsupported,
-              r.unbuildable);
+  std::printf(
+      "\nfuzz: seed %llu, %zu cases run in %.1f s (%.0f/s); %zu drawn cases were not "
+      "supported by the backend, %zu not valid cases\n",
+      static_cast<unsigned long long>(r.seed), r.executed, r.seconds,
+      r.seconds > 0 ? static_cast<double>(r.executed) / r.seconds : 0.0, r.unsupported,
+      r.unbuildable);
   std::string line;
   for (const auto& row : conf::status_table()) {
     const auto it = r.statuses.find(row.status);
@@ -122,10 +123,11 @@ Action add_fuzz_command(CLI::App& app) {
   fuzz->add_option("--seconds", o->seconds, "Stop after this many seconds")
       ->check(CLI::PositiveNumber);
   fuzz->add_option("--seed", o->seed, "The draw sequence: the same seed replays the same cases");
-  fuzz->add_option("--max-elements", o->max_elements,
-                   "Largest x drawn, in elements (default 4096)")
+  fuzz->add_option("--max-elements", o->max_elements, "Largest x drawn, in elements (default 4096)")
       ->check(CLI::PositiveNumber);
-  fuzz->add_option("--out", o->out, "Write each finding's minimal case here as a fixture file");
+  fuzz->add_option(
+      "--out", o->out,
+      "Write each finding's minimal case here, as a fixture set of its own (<out>/<case id>/)");
   fuzz->add_option("--json", o->json, "Write the fuzz report (JSON) here");
   fuzz->add_option("--timeout", o->timeout, "Seconds allowed per case (default 60)")
       ->check(CLI::PositiveNumber);

@@ -51,18 +51,17 @@ double growth(std::size_t m) {
 }
 
 double undetermined_past_one(double relative_error) {
-  return relative_error < 1.0 ? relative_error : std::numeric_limits<double>::infinity();
+  return relative_error >= 1.0 ? std::numeric_limits<double>::infinity() : relative_error;
 }
 
 double finish(double expected, double first_order, Dtype floor_dtype) {
   // An unbounded error term (a quantity the model cannot determine: invstd where the variance's
   // error reaches var + eps), alone or met by a zero factor (inf * 0 = NaN): the element is open,
   // its expected value (finite or not) one of several a correct backend may give.
-  // Where the expected value is itself non-finite, the result must still be non-finite.
-  if (!(first_order < std::numeric_limits<double>::infinity())) {
-    return std::isfinite(expected) ? kAnyValue : kAnyNonFinite;
-  }
+  // Non-finite expected values come from non-finite inputs: the same special value is required
+  // (mark_open_elements relaxes this where rounding decides between them).
   if (!std::isfinite(expected)) return 0.0;
+  if (!(first_order < std::numeric_limits<double>::infinity())) return kAnyValue;
   const double floor = kFloorUlps * ulp(expected, floor_dtype);
   return kSafety * first_order + floor;
 }

@@ -70,13 +70,13 @@ double growth(std::size_t m);
 
 // Final bound for one element: safety factor on the first-order error, floor of a few ulps of
 // the expected value; 0 for an expected NaN or infinity (the same special value is required);
-// where the first-order error is unbounded (infinite, or NaN from infinity times 0), kAnyValue,
-// or kAnyNonFinite if the expected value is non-finite.
+// kAnyValue for a finite expected value whose first-order error is unbounded (infinite, or NaN
+// from infinity times 0).
 double finish(double expected, double first_order, Dtype floor_dtype);
 
 // A relative error of 1 or more leaves a quantity undetermined (invstd from a variance whose own
 // error reaches var + eps: subnormal data with eps = 0): +infinity, which makes every bound that
-// depends on it open (finish). Below 1, the relative error itself.
+// depends on it open (finish). Below 1 (or NaN, from NaN data), the relative error itself.
 double undetermined_past_one(double relative_error);
 
 // ---------------------------------------------------------------------------------------------

@@ -17,8 +17,8 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 // Sizes where kernels change behaviour (docs/coverage.md): vector widths, warps, work-groups.
-const std::vector<std::size_t> kBoundaries{1,   2,   15,  16,  17,  31,  32,   33,   63,  64,
-                                           65,  127, 128, 129, 255, 256, 257, 1023, 1024, 1025};
+const std::vector<std::size_t> kBoundaries{1,  2,   15,  16,  17,  31,  32,  33,   63,   64,
+                                           65, 127, 128, 129, 255, 256, 257, 1023, 1024, 1025};
 
 class Dice {
  public:
@@ -78,10 +78,13 @@ std::vector<std::size_t> shape_of(Dice& dice, std::size_t rank, std::size_t c, s
   return shape;
 }
 
-const char* special(Dice& dice) { return dice.one_of(std::vector<const char*>{"nan", "inf", "-inf"}); }
+const char* special(Dice& dice) {
+  return dice.one_of(std::vector<const char*>{"nan", "inf", "-inf"});
+}
 
 Json injection(Dice& dice, std::size_t elements) {
-  return Json::array({{{"value", special(dice)}, {"element", dice.pick(std::max<std::size_t>(elements, 1))}}});
+  return Json::array(
+      {{{"value", special(dice)}, {"element", dice.pick(std::max<std::size_t>(elements, 1))}}});
 }
 
 // The data recipe of x (docs/fixture-format.md, "Input recipes").
@@ -152,7 +155,8 @@ std::vector<std::string> presets_of(const bnconf_capabilities& caps) {
     const auto spec = reference::preset(name);
     const auto convention = 1u << static_cast<unsigned>(spec.momentum_convention);
     const auto estimator = 1u << static_cast<unsigned>(spec.running_var_estimator);
-    if (has(caps.conventions, convention) && has(caps.estimators, estimator)) usable.push_back(name);
+    if (has(caps.conventions, convention) && has(caps.estimators, estimator))
+      usable.push_back(name);
   }
   return usable;
 }
@@ -192,7 +196,8 @@ std::vector<std::string> operations_of(const bnconf_capabilities& caps) {
   for (const auto& [bit, name] : entries) {
     if (has(caps.operations, bit)) ops.emplace_back(name);
   }
-  if (has(caps.operations, BNCONF_OP_FORWARD_TRAIN) && has(caps.operations, BNCONF_OP_FORWARD_EVAL)) {
+  if (has(caps.operations, BNCONF_OP_FORWARD_TRAIN) &&
+      has(caps.operations, BNCONF_OP_FORWARD_EVAL)) {
     ops.emplace_back("sequence");
   }
   return ops;
@@ -319,7 +324,11 @@ Json draw_case(std::uint64_t seed, std::uint64_t index, const bnconf_capabilitie
   const std::size_t rank = dice.one_of(ranks);
   const std::size_t budget = std::max<std::size_t>(limits.max_elements, 1);
   std::size_t channels = size_near_boundaries(dice, 1, 24, budget);
-  std::size_t m = dice.chance(0.04) ? 0 : size_near_boundaries(dice, 2, 64, budget);
+  // M = 0 (no statistics) and M = 1 (variance 0; Bessel's correction undefined, clamped or
+  // refused by the preset) are boundaries of their own.
+  std::size_t m = dice.chance(0.04)   ? 0
+                  : dice.chance(0.06) ? 1
+                                      : size_near_boundaries(dice, 2, 64, budget);
   if (m > 0 && channels * m > budget) channels = std::max<std::size_t>(budget / m, 1);
   if (m > 0 && channels * m > budget) m = std::max<std::size_t>(budget / channels, 1);
   c["shape"] = shape_of(dice, rank, channels, m);
@@ -342,9 +351,10 @@ Json draw_case(std::uint64_t seed, std::uint64_t index, const bnconf_capabilitie
                       {"weight", dice.one_of(std::vector<double>{0.0, -1.5, 2.0})},
                       {"bias", 0.75}};
   } else if (dice.chance(0.04)) {
-    data["params"] = {{"kind", "random"},
-                      {dice.chance(0.5) ? "weight_inject" : "bias_inject",
-                       Json::array({{{"value", special(dice)}, {"element", dice.pick(channels)}}})}};
+    data["params"] = {
+        {"kind", "random"},
+        {dice.chance(0.5) ? "weight_inject" : "bias_inject",
+         Json::array({{{"value", special(dice)}, {"element", dice.pick(channels)}}})}};
   }
   data["running"] = running_recipe(dice);
   c["data"] = data;

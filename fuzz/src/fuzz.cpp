@@ -26,7 +26,8 @@ std::string case_id(const Json& case_object, std::uint64_t seed, std::uint64_t i
 
 // Quotes an argument for a POSIX shell when it needs it.
 std::string shell_word(const std::string& word) {
-  if (word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+") ==
+  if (word.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+") ==
       std::string::npos) {
     return word;
   }
@@ -66,8 +67,8 @@ class Fuzzer {
       const Json drawn = draw_case(options_.seed, index, backend_.capabilities(), options_.limits);
       ++report_.drawn;
       if (drawn.is_null()) break;  // the backend declares nothing drawable
-      const Trial trial =
-          run_trial(backend_, drawn, case_id(drawn, options_.seed, index), options_.timeout_seconds);
+      const Trial trial = run_trial(backend_, drawn, case_id(drawn, options_.seed, index),
+                                    options_.timeout_seconds);
       if (trial.state != Trial::State::ran) {
         ++(trial.state == Trial::State::unsupported ? report_.unsupported : report_.unbuildable);
         if (++misses >= kRedraws) break;
@@ -177,18 +178,19 @@ Json fuzz_report_json(const FuzzReport& r) {
                         {"repro_file", f.repro_file},
                         {"repro", f.repro_command}});
   }
-  return {{"backend",
-           {{"name", r.backend_name}, {"version", r.backend_version}, {"origin", r.backend_origin}}},
-          {"bnconf_version", r.bnconf_version},
-          {"seed", r.seed},
-          {"complete", r.complete},
-          {"seconds", r.seconds},
-          {"drawn", r.drawn},
-          {"executed", r.executed},
-          {"unsupported_draws", r.unsupported},
-          {"unbuildable_draws", r.unbuildable},
-          {"statuses", statuses},
-          {"findings", findings}};
+  return {
+      {"backend",
+       {{"name", r.backend_name}, {"version", r.backend_version}, {"origin", r.backend_origin}}},
+      {"bnconf_version", r.bnconf_version},
+      {"seed", r.seed},
+      {"complete", r.complete},
+      {"seconds", r.seconds},
+      {"drawn", r.drawn},
+      {"executed", r.executed},
+      {"unsupported_draws", r.unsupported},
+      {"unbuildable_draws", r.unbuildable},
+      {"statuses", statuses},
+      {"findings", findings}};
 }
 
 }  // namespace bnconf::fuzz

@@ -58,8 +58,8 @@ void add_data_steps(const Json& c, std::vector<Json>& out) {
 }
 
 void add_option_steps(const Json& c, std::vector<Json>& out) {
-  for (const char* key : {"view", "dy_layout", "momentum", "eps", "affine", "track_running_stats",
-                          "mutate"}) {
+  for (const char* key :
+       {"view", "dy_layout", "momentum", "eps", "affine", "track_running_stats", "mutate"}) {
     if (!c.contains(key)) continue;
     Json without = c;
     without.erase(key);

@@ -20,8 +20,8 @@ Trial run_trial(const conformance::Backend& backend, const nlohmann::ordered_jso
                 const std::string& id, double timeout_seconds) {
   Trial trial;
   try {
-    trial.c = generators::build_case(
-        generators::entry_from_json(case_object, id, tier_of(case_object)));
+    trial.c =
+        generators::build_case(generators::entry_from_json(case_object, id, tier_of(case_object)));
   } catch (const std::exception& e) {
     // Not a case: the reference rejects a valid-looking draw (M = 1 with Bessel's correction),
     // or an error draw is rejected for another reason than the one intended.

@@ -10,9 +10,9 @@
 
 #include "bnconf/formats/fixture_file.hpp"
 #include "bnconf/formats/manifest.hpp"
+#include "bnconf/generators/build_case.hpp"
 #include "bnconf/generators/catalogue.hpp"
 #include "bnconf/version.h"
-#include "bnconf/generators/build_case.hpp"
 
 namespace bnconf::generators {
 namespace {

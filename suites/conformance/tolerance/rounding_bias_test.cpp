@@ -59,8 +59,7 @@ TEST(RoundingBias, RoundToNearestPassesForEverySizeAndSeed) {
         const RoundingBias b = rounding_bias(e, rounded(e, dtype), dtype);
         EXPECT_GT(b.elements, n / 2);  // few draws share their place between two values
         EXPECT_TRUE(b.passed) << "n " << n << " seed " << seed << " mean " << b.mean_ulps
-                              << " toward zero " << b.mean_toward_zero << " bound "
-                              << b.bound_ulps;
+                              << " toward zero " << b.mean_toward_zero << " bound " << b.bound_ulps;
       }
     }
   }
@@ -109,7 +108,8 @@ TEST(RoundingBias, ElementsWhoseBoundsAdmitLargeComputationErrorsAreLeftOut) {
   const std::vector<double> wide(e.values.size(), 1e30);
   EXPECT_EQ(rounding_bias(e, t, Dtype::bf16, wide).elements, 0u);
   std::vector<double> tight;
-  for (const double v : e.values) tight.push_back(2.0 * ieee::unit_roundoff(Dtype::bf16) * std::fabs(v));
+  for (const double v : e.values)
+    tight.push_back(2.0 * ieee::unit_roundoff(Dtype::bf16) * std::fabs(v));
   const RoundingBias b = rounding_bias(e, t, Dtype::bf16, tight);
   EXPECT_GT(b.elements, kRoundingBiasMinElements);
   EXPECT_FALSE(b.passed);

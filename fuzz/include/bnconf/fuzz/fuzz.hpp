@@ -26,7 +26,7 @@ struct FuzzOptions {
   DrawLimits limits;
   std::string out_dir;  // where reproducers are written; empty: none
   double timeout_seconds = 60;
-  std::size_t max_shrink_runs = 200;  // per finding
+  std::size_t max_shrink_runs = 200;    // per finding
   std::size_t stop_after_findings = 0;  // 0: never stop early
 };
 

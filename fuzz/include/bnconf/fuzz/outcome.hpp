@@ -17,7 +17,7 @@ struct Outcome {
   std::string output;  // the first failing output; "" for a failure that is not an output's
   std::string kind;
 
-  bool failed() const;  // a problem status (conformance::is_problem)
+  bool failed() const;       // a problem status (conformance::is_problem)
   std::string text() const;  // "fail forward_train y: error above bound"
   bool operator==(const Outcome&) const = default;
 };
