@@ -1,6 +1,8 @@
 // A backend in C++ with the adapter helper (docs/adapter-guide.md, section 4): inference with
-// given running statistics, f64 and f32, both layouts, ranks 2 to 5, computed in double. It
-// needs only the ABI header, the helper and the helper's rounding, so it also shows the hand
+// given running statistics, f64 and f32, both layouts, ranks 2 to 5, computed in double, and x
+// as a strided view too: load_as_double gathers a view in channels-first order, the order
+// channel_of then assumes and the (dense, channels-first) output of such a call is written in.
+// It needs only the ABI header, the helper and the helper's rounding, so it also shows the hand
 // build of the guide ("Building by hand"), which a ctest repeats.
 //
 // y = gamma (x - running_mean) / sqrt(running_var + eps) + beta   (docs/semantics.md)
@@ -20,9 +22,9 @@ class EvalBackend final : public bnconf::adapter::Backend {
     bnconf_capabilities c =
         bnconf::adapter::full_capabilities((1u << BNCONF_F64) | (1u << BNCONF_F32));
     c.operations = BNCONF_OP_FORWARD_EVAL;
-    // Normalises with the statistics it is given; keeps none of its own.
-    c.features =
-        BNCONF_FEATURE_GLOBAL_STATS | BNCONF_FEATURE_NO_AFFINE | BNCONF_FEATURE_VALIDATES_INPUT;
+    // Normalises with the statistics it is given; keeps none of its own. Reads strided views.
+    c.features = BNCONF_FEATURE_GLOBAL_STATS | BNCONF_FEATURE_NO_AFFINE |
+                 BNCONF_FEATURE_VALIDATES_INPUT | BNCONF_FEATURE_STRIDED;
     return c;
   }
 

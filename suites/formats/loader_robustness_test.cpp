@@ -139,6 +139,28 @@ TEST_F(BrokenFixture, NonFiniteAttributeIsNamed) {
   expect_one_case_error({"eps", "finite"});
 }
 
+// A valid case's momentum must lie in [0, 1] (only error cases hold any value).
+TEST_F(BrokenFixture, MomentumOutsideTheUnitIntervalIsNamed) {
+  damage_case([](hid_t g) { replace_double_attribute(g, "momentum", 1.5); });
+  expect_one_case_error({"momentum", "[0, 1]", "1.5"});
+}
+
+// The optional attributes are checked when present.
+TEST_F(BrokenFixture, UnknownViewIsNamed) {
+  damage_case([](hid_t g) {
+    const hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    const hid_t space = H5Screate(H5S_SCALAR);
+    const hid_t a = H5Acreate2(g, "view", type, space, H5P_DEFAULT, H5P_DEFAULT);
+    const char* value = "sliced";
+    H5Awrite(a, type, &value);
+    H5Aclose(a);
+    H5Sclose(space);
+    H5Tclose(type);
+  });
+  expect_one_case_error({"view", "sliced"});
+}
+
 TEST_F(BrokenFixture, AbsurdDimensionsAreRejectedBeforeAnyAllocation) {
   damage_case([](hid_t g) {
     H5Adelete(g, "shape");

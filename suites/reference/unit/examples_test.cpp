@@ -454,6 +454,34 @@ TEST(EmptyBatch, ZeroSpatialExtentReturnsAnEmptyOutput) {
   }
 }
 
+// The whole empty-batch behaviour of docs/semantics.md with N > 0 and a zero extent on an inner
+// spatial axis (the core `empty` group's fixtures have the zero on the last one): the batch
+// statistics are 0 / 0 = NaN, the running statistics unchanged, the counter incremented, dx empty
+// and the parameter gradients empty sums, 0.
+TEST(EmptyBatch, ZeroInnerSpatialExtentBehavesAsAnEmptyBatch) {
+  for (Layout layout : {Layout::channels_first, Layout::channels_last}) {
+    const Tensor x = make_tensor({3, 2, 0, 4}, layout);
+    const RunningStats stats = running({0.5, -1.0}, {1.5, 0.25}, 2);
+    const auto train = forward_train(preset("pytorch"), x, default_affine(2), stats);
+    EXPECT_EQ(shape_of(train.y), (Shape{3, 2, 0, 4}));
+    for (const auto* statistic : {&train.batch_mean, &train.batch_var, &train.saved_invstd}) {
+      for (double v : values_of(*statistic)) EXPECT_TRUE(std::isnan(v));
+    }
+    ASSERT_TRUE(train.running.has_value());
+    EXPECT_EQ(values_of(train.running->mean), values_of(stats.mean));
+    EXPECT_EQ(values_of(train.running->var), values_of(stats.var));
+    EXPECT_EQ(train.running->num_batches_tracked, 3);
+    const auto grads = backward_train(preset("pytorch"), x, x, default_affine(2));
+    EXPECT_EQ(shape_of(grads.dx), (Shape{3, 2, 0, 4}));
+    EXPECT_EQ(values_of(grads.dweight), (std::vector<double>{0, 0}));
+    EXPECT_EQ(values_of(grads.dbias), (std::vector<double>{0, 0}));
+    const auto eval = backward_eval(preset("pytorch"), x, x, default_affine(2), stats);
+    EXPECT_EQ(shape_of(eval.dx), (Shape{3, 2, 0, 4}));
+    EXPECT_EQ(values_of(eval.dweight), (std::vector<double>{0, 0}));
+    EXPECT_EQ(values_of(eval.dbias), (std::vector<double>{0, 0}));
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Defaults.
 

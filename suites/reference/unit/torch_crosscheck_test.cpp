@@ -423,5 +423,29 @@ TEST(TorchEmptyBatch, OutputIsEmptyAndRunningStatisticsAreUnchanged) {
   EXPECT_EQ(ref.running->num_batches_tracked, 3);                   // torch.nn: incremented
 }
 
+// N > 0 with a spatial extent of 0 is an empty batch to at::batch_norm too (numel() == 0), on the
+// last spatial axis or an inner one: docs/semantics.md, "Degenerate inputs".
+TEST(TorchEmptyBatch, ZeroSpatialExtentIsAnEmptyBatchToo) {
+  for (const Shape& shape : {Shape{2, 3, 0}, Shape{2, 3, 0, 2}}) {
+    const Tensor x = make_tensor(shape, Layout::channels_first);
+    const RunningStats stats{channel_vector({0.5, -1.0, 2.0}), channel_vector({1.5, 2.0, 0.25}), 2};
+    const auto ref = forward_train(preset("pytorch"), x, default_affine(3), stats);
+
+    at::Tensor running_mean = to_torch(stats.mean);
+    at::Tensor running_var = to_torch(stats.var);
+    const at::Tensor y =
+        at::batch_norm(to_torch(x, Layout::channels_first), to_torch(default_affine(3).weight),
+                       to_torch(default_affine(3).bias), running_mean, running_var,
+                       /*training=*/true, 0.1, 1e-5, /*cudnn_enabled=*/false);
+    EXPECT_EQ(y.sizes().vec(), std::vector<int64_t>(shape.begin(), shape.end()));
+    EXPECT_EQ(shape_of(ref.y), shape);
+    ASSERT_TRUE(ref.running.has_value());
+    EXPECT_EQ(values_of_torch(running_mean), values_of(stats.mean));  // torch: untouched
+    EXPECT_EQ(values_of_torch(running_var), values_of(stats.var));
+    EXPECT_EQ(values_of(ref.running->mean), values_of(stats.mean));
+    EXPECT_EQ(values_of(ref.running->var), values_of(stats.var));
+  }
+}
+
 }  // namespace
 }  // namespace bnconf::reference
