@@ -8,7 +8,11 @@
 // - batch_mean and saved_invstd from at::native_batch_norm in training; the biased batch_var from
 //   at::batch_norm_update_stats, the kernel PyTorch's own fallbacks use for it.
 // - dx, dweight, dbias from at::native_batch_norm_backward: through the saved batch statistics in
-//   training, through the running statistics in evaluation.
+//   training, through the running statistics in evaluation, after the checks the forward call
+//   (F::batch_norm) would have made first, since the backward kernel makes none.
+// - An empty batch (no element) never reaches ATen's kernels, which die with SIGFPE on N = 0:
+//   batch statistics are torch's mean and variance of nothing (NaN, left open by the judge),
+//   parameter gradients sums over nothing (0), as autograd through nn.BatchNorm gives.
 // What nn.BatchNorm{1,2,3}d does around those calls, the adapter does: the rank check of the
 // module that takes the input, num_batches_tracked += 1 in a tracked training step, and momentum
 // None as 1 / num_batches_tracked. libtorch offers PyTorch's conventions only: weights on the
@@ -17,6 +21,7 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <vector>
 
 #include "bnconf/adapter.hpp"
 #include "libtorch_tensors.hpp"
@@ -87,6 +92,37 @@ void check_gradient_shape(const at::Tensor& x, const at::Tensor& dy) {
   }
 }
 
+// The axes a batch norm reduces: every one but the channel axis.
+std::vector<std::int64_t> reduced_axes(const at::Tensor& x) {
+  std::vector<std::int64_t> axes{0};
+  for (std::int64_t axis = 2; axis < x.dim(); ++axis) axes.push_back(axis);
+  return axes;
+}
+
+// PyTorch rejects one value per channel whenever it normalises with batch statistics (torch::nn::
+// functional::batch_norm, "Expected more than 1 value per channel when training"), because its
+// running variance is unbiased. A call whose running-variance estimator allows M = 1 is not
+// PyTorch's to reject: declined, as the Python producer declines it.
+void decline_single_value(const bnconf_params& params, const at::Tensor& input) {
+  if (params.var_estimator == BNCONF_VAR_UNBIASED || input.size(1) == 0) return;
+  if (input.numel() / input.size(1) == 1) {
+    throw adapter::Unsupported(
+        "PyTorch rejects one value per channel when normalising with batch statistics; the "
+        "call's running-variance estimator allows it");
+  }
+}
+
+// The checks the forward call of a training step makes before autograd can run its backward
+// (channel counts of weight and running statistics, more than one value per channel when
+// training, running statistics in evaluation mode): at::native_batch_norm_backward, which the
+// backward entry points call directly, makes none of them.
+void check_as_forward(const at::Tensor& input, const Parameters& p, const Running& r,
+                      bool training, double eps) {
+  rejecting([&] {
+    return F::batch_norm(input, r.mean, r.var, options_of(p, training, 0.0, eps));
+  });
+}
+
 class LibTorchBackend final : public adapter::Backend {
  public:
   const char* name() const override { return "libtorch"; }
@@ -107,6 +143,7 @@ class LibTorchBackend final : public adapter::Backend {
                      bnconf_vector_out saved_invstd, bnconf_running_out* running_out) override {
     check_rank(x);
     const at::Tensor input = view_of(x);
+    decline_single_value(params, input);
     const Parameters p = parameters_of(params, x, weight, bias);
     Running running = running_of(params.track_running_stats ? running_in : nullptr, x);
     std::int64_t tracked = running_in ? running_in->num_batches_tracked : 0;
@@ -120,7 +157,17 @@ class LibTorchBackend final : public adapter::Backend {
                            options_of(p, true, momentum, params.eps));
     });
     output_view(x, y.data).copy_(out);
-    if (batch_mean.data || saved_invstd.data || batch_var.data) {
+    if (input.numel() == 0) {
+      // An empty batch: at::native_batch_norm and at::batch_norm_update_stats die with SIGFPE
+      // in libtorch 1.13, and nn.BatchNorm's own path (_batch_norm_impl_index, above) returns
+      // before any kernel with its saved statistics uninitialised. The mean and variance of
+      // nothing are NaN, which the judge leaves open (docs/tolerances.md).
+      const auto type = parameter_type_of(static_cast<bnconf_dtype>(x.dtype));
+      const auto [var, mean] = at::var_mean(input.to(type), reduced_axes(input), false);
+      write_channels(mean, batch_mean);
+      write_channels(var, batch_var);
+      write_channels(at::rsqrt(var + params.eps), saved_invstd);
+    } else if (batch_mean.data || saved_invstd.data || batch_var.data) {
       // Scratch running statistics in the parameter type, left unchanged by momentum 0, make
       // libtorch take its mixed-precision path for f16/bf16 input as nn.BatchNorm's float
       // buffers do; without them it returns the statistics rounded to the input's dtype.
@@ -151,6 +198,7 @@ class LibTorchBackend final : public adapter::Backend {
     const Running r = running_of(params.track_running_stats ? running : nullptr, x);
     // nn.BatchNorm normalises with batch statistics when it has no running statistics.
     const bool batch_statistics = !params.track_running_stats;
+    if (batch_statistics) decline_single_value(params, view_of(x));
     const at::Tensor out = rejecting([&] {
       return F::batch_norm(view_of(x), r.mean, r.var,
                            options_of(p, batch_statistics, params.momentum, params.eps));
@@ -165,6 +213,12 @@ class LibTorchBackend final : public adapter::Backend {
     const at::Tensor input = view_of(x), grad = view_of(dy);
     check_gradient_shape(input, grad);
     const Parameters p = parameters_of(params, x, weight, weight);
+    decline_single_value(params, input);
+    check_as_forward(input, p, {}, true, params.eps);
+    if (input.numel() == 0) {
+      write_empty_gradients(input, grad, x, dx, dweight, dbias);
+      return;
+    }
     rejecting([&] {
       const auto saved =
           at::native_batch_norm(input, p.weight, p.bias, {}, {}, true, 0.0, params.eps);
@@ -188,11 +242,13 @@ class LibTorchBackend final : public adapter::Backend {
     check_gradient_shape(input, grad);
     const Parameters p = parameters_of(params, x, weight, weight);
     const Running r = running_of(running, x);
+    // Also rejects absent running statistics, which native_batch_norm_backward would dereference.
+    check_as_forward(input, p, r, false, params.eps);
+    if (input.numel() == 0) {
+      write_empty_gradients(input, grad, x, dx, dweight, dbias);
+      return;
+    }
     rejecting([&] {
-      if (!r.mean.defined()) {
-        // What native_batch_norm_backward would dereference: say it as libtorch's forward does.
-        TORCH_CHECK(false, "running_mean must be defined in evaluation mode");
-      }
       write_gradients(at::native_batch_norm_backward(
                           grad, input, p.weight, r.mean, r.var, {}, {}, false, params.eps,
                           {true, params.affine != 0, params.affine != 0}),
@@ -202,6 +258,20 @@ class LibTorchBackend final : public adapter::Backend {
   }
 
  private:
+  // An empty batch (N = 0 or a zero spatial extent): native_batch_norm dies with SIGFPE on N = 0
+  // in libtorch 1.13, and with a zero spatial extent its backward returns a NaN dweight (from the
+  // saved statistics of nothing). Autograd through nn.BatchNorm, whose forward returns before any
+  // kernel, gives an empty dx and dweight = dbias = 0: the parameter gradients are sums over no
+  // element, computed here as such.
+  static void write_empty_gradients(const at::Tensor& input, const at::Tensor& grad,
+                                    const bnconf_tensor& x, bnconf_tensor_out dx,
+                                    bnconf_vector_out dweight, bnconf_vector_out dbias) {
+    const auto axes = reduced_axes(input);
+    output_view(x, dx.data).copy_(grad);
+    write_channels((grad * input).sum(axes), dweight);
+    write_channels(grad.sum(axes), dbias);
+  }
+
   static void write_gradients(const std::tuple<at::Tensor, at::Tensor, at::Tensor>& grads,
                               const bnconf_tensor& x, bnconf_tensor_out dx,
                               bnconf_vector_out dweight, bnconf_vector_out dbias) {
