@@ -197,6 +197,13 @@ void add_y_bounds(std::vector<double>& out, const double* x, const double* y_exp
     const std::size_t c = g.channel(i);
     const Normaliser& n = norms[c];
     const double xhat = (x[i] - n.center) * n.invstd;
+    // invstd = 1/sqrt(0) (a zero variance with eps = 0) turns x - c into NaN (0 * inf) or an
+    // infinity; where the centre carries rounding error, x - c = 0 is not determined: any
+    // non-finite value.
+    if (std::isinf(n.invstd) && std::fabs(x[i] - n.center) <= n.e_center) {
+      out.push_back(kAnyNonFinite);
+      continue;
+    }
     const double e = std::fabs(a.gamma[c]) * xhat_error(x[i], n, p) +
                      p.u * (std::fabs(a.gamma[c] * xhat) + std::fabs(a.beta[c])) +
                      p.u_out * std::fabs(y_expected[i]);
