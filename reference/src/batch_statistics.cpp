@@ -2,12 +2,10 @@
 
 #include <limits>
 
-#include "bnconf/reference/numerics/compensated_sum.hpp"
 #include "bnconf/reference/numerics/exact_sum.hpp"
 
 namespace bnconf::reference::detail {
 
-using numerics::CompensatedSum;
 using numerics::DoubleDouble;
 using numerics::ExactSum;
 
@@ -35,18 +33,20 @@ std::vector<ChannelMoments> batch_moments(const Tensor& x, const ChannelBlocks& 
     moments[c].mean = numerics::renormalise(centre[c], correction);
   }
 
-  // sum((x - m0)^2) with x - m0 = d.hi + d.lo exactly (|d.lo| <= ulp(d.hi) / 2):
-  // (d.hi + d.lo)^2 = d.hi^2 + (2 d.hi + d.lo) d.lo. The first term is taken exactly, the
-  // second (at most 2^-52 of the first) with one rounding, a relative error below 2^-105 per
-  // term. The terms are non-negative up to that, so the compensated sum is enough (its bound
-  // is in compensated_sum.hpp).
-  const auto squares = reduce_channel_runs<CompensatedSum>(
-      blocks, [&](CompensatedSum& acc, std::size_t c, std::size_t offset, std::size_t length) {
+  // sum((x - m0)^2) exactly: x - m0 = d.hi + d.lo exactly (two_sum), and
+  // (d.hi + d.lo)^2 = d.hi^2 + 2 d.hi d.lo + d.lo^2, three products each added exactly (two_prod;
+  // exact unless a product underflows, docs/accuracy.md "Limits"). The sum no longer depends on
+  // the order of its terms, hence on the layout or the thread split.
+  const auto squares = reduce_channel_runs<ExactSum>(
+      blocks, [&](ExactSum& acc, std::size_t c, std::size_t offset, std::size_t length) {
         const double m0 = centre[c];
         for (std::size_t i = offset; i < offset + length; ++i) {
           const DoubleDouble d = numerics::two_sum(data[i], -m0);
           acc.add_product(d.hi, d.hi);
-          acc.add((2.0 * d.hi + d.lo) * d.lo);
+          if (d.lo != 0.0) {
+            acc.add_product(2.0 * d.hi, d.lo);
+            acc.add_product(d.lo, d.lo);
+          }
         }
       });
 
