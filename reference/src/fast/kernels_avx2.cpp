@@ -29,7 +29,11 @@ struct V {
   static inline d fma(d a, d b, d c) {
     return (d)_mm256_fmadd_pd((__m256d)a, (__m256d)b, (__m256d)c);
   }
+  static inline d load(const double* p) { return (d)_mm256_loadu_pd(p); }
+  static inline void store(double* p, d v) { _mm256_storeu_pd(p, (__m256d)v); }
   static inline bool any(u m) { return !_mm256_testz_si256((__m256i)m, (__m256i)m); }
+  // Masks: every lane all ones.
+  static inline bool all(u m) { return _mm256_testc_si256((__m256i)m, _mm256_set1_epi64x(-1)); }
 };
 
 #include "kernels_body.inc"

@@ -29,7 +29,13 @@ struct V {
   static inline d fma(d a, d b, d c) {
     return (d)_mm512_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)c);
   }
+  static inline d load(const double* p) { return (d)_mm512_loadu_pd(p); }
+  static inline void store(double* p, d v) { _mm512_storeu_pd(p, (__m512d)v); }
   static inline bool any(u m) { return _mm512_test_epi64_mask((__m512i)m, (__m512i)m) != 0; }
+  // Masks: every lane all ones.
+  static inline bool all(u m) {
+    return _mm512_cmpneq_epi64_mask((__m512i)m, _mm512_set1_epi64(-1)) == 0;
+  }
 };
 
 #include "kernels_body.inc"

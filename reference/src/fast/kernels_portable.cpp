@@ -1,4 +1,6 @@
 // The fast path's kernels for any x86-64 CPU: pairs of doubles (SSE2), Dekker's product (no FMA).
+#include <emmintrin.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -20,7 +22,11 @@ struct V {
   typedef std::int64_t i __attribute__((vector_size(16), aligned(8)));
   static constexpr bool kHasFma = false;
   static inline d fma(d, d, d c) { return c; }  // not used without kHasFma
+  static inline d load(const double* p) { return (d)_mm_loadu_pd(p); }
+  static inline void store(double* p, d v) { _mm_storeu_pd(p, (__m128d)v); }
   static inline bool any(u m) { return (m[0] | m[1]) != 0; }
+  // Masks: every lane all ones.
+  static inline bool all(u m) { return (m[0] & m[1]) == ~std::uint64_t{0}; }
 };
 
 #include "kernels_body.inc"
