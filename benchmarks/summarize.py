@@ -92,6 +92,13 @@ def main():
     if fresh:
         print(f"copy/fresh_allocation: {ms(fresh):.2f} ms, {gbs(fresh):.2f} GB/s "
               f"({gbs(fresh) / gbs(copy):.3f} of copy)")
+    huge = runs.get("copy/fresh_huge_pages")
+    if huge:
+        print(f"copy/fresh_huge_pages: {ms(huge):.2f} ms, {gbs(huge):.2f} GB/s "
+              f"({gbs(huge) / gbs(copy):.3f} of copy)")
+    for key in ("reference_path", "reference_isa", "reference_huge_page_outputs"):
+        if key in context:
+            print(f"{key}: {context[key]}")
     print()
 
     print("| op | layout | implementation | median ms | GB/s | Melem/s | of copy | of fresh copy |")
