@@ -218,15 +218,14 @@ FastCase draw_case() {
 }
 
 // Every output of the four entry points, as bit patterns, plus the text of any error.
-std::vector<std::uint64_t> bits_of(const Tensor& t) {
-  std::vector<std::uint64_t> out(t.size());
-  std::memcpy(out.data(), t.data(), t.size() * sizeof(double));
+std::vector<std::uint64_t> bits_of(const double* data, std::size_t count) {
+  std::vector<std::uint64_t> out(count);
+  if (count != 0) std::memcpy(out.data(), data, count * sizeof(double));
   return out;
 }
+std::vector<std::uint64_t> bits_of(const Tensor& t) { return bits_of(t.data(), t.size()); }
 std::vector<std::uint64_t> bits_of(const reference::ChannelVector& v) {
-  std::vector<std::uint64_t> out(v.size());
-  std::memcpy(out.data(), v.data(), v.size() * sizeof(double));
-  return out;
+  return bits_of(v.data(), v.size());
 }
 
 struct Outputs {
