@@ -20,6 +20,9 @@ constexpr StatusRow kStatuses[] = {
      "the backend reported an error, or rejected a valid case"},
     {S::internal_error, "internal_error", true, "error",
      "bnconf itself failed on this case (a bug of bnconf); the run went on"},
+    {S::mistrusted, "mistrusted", false, "",
+     "passed, but no checked element could tell a wrong formula from a right one (outputs empty, "
+     "all zero, or bounds wider than half the value): not evidence of conformance"},
 };
 
 constexpr bool rows_in_enumerator_order() {
@@ -29,7 +32,7 @@ constexpr bool rows_in_enumerator_order() {
   return true;
 }
 static_assert(rows_in_enumerator_order());
-static_assert(std::size(kStatuses) == static_cast<std::size_t>(CaseStatus::internal_error) + 1);
+static_assert(std::size(kStatuses) == static_cast<std::size_t>(CaseStatus::mistrusted) + 1);
 
 }  // namespace
 
@@ -50,6 +53,10 @@ const std::vector<CaseStatus>& all_statuses() {
 }
 
 bool is_problem(CaseStatus status) { return kStatuses[static_cast<std::size_t>(status)].problem; }
+
+bool within_bounds(CaseStatus status) {
+  return status == CaseStatus::pass || status == CaseStatus::mistrusted;
+}
 
 CaseResult new_result(const cases::Case& c) {
   CaseResult r;

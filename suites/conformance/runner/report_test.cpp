@@ -1,10 +1,11 @@
-// Reports: the JSON carries the contract's fields and stays valid after every case; JUnit and
+// Reports: the JSON carries the contract's fields and stays valid after every rewrite; JUnit and
 // the count line agree with it.
 #include "bnconf/conformance/report.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -27,7 +28,7 @@ CaseResult result(const char* id, CaseStatus status) {
   if (status == CaseStatus::fail) {
     r.message = "out of bound: y";
     r.outputs.push_back(
-        {"y", 24, 3, false, 0.5, 1e-6, "[1, 2, 3]", 0.25, 0.75, "error above bound"});
+        {"y", 24, 3, false, 0.5, 1e-6, "[1, 2, 3]", 0.25, 0.75, "error above bound", 24, {}});
   }
   return r;
 }
@@ -37,12 +38,12 @@ nlohmann::json read_json(const fs::path& path) {
   return nlohmann::json::parse(in);
 }
 
-TEST(Report, JsonIsValidAfterEveryCaseAndCompleteAtTheEnd) {
+TEST(Report, JsonIsValidAfterEveryRewriteAndCompleteAtTheEnd) {
   const fs::path dir = fs::temp_directory_path() / ("bnconf-report-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path json = dir / "r.json", junit = dir / "r.xml";
   Report report({"mine", "1.2", "./libmine.so", {"fixtures"}, 3, {}},
-                {{"json", json.string()}, {"junit", junit.string()}});
+                {{"json", json.string()}, {"junit", junit.string()}}, std::chrono::milliseconds(0));
   EXPECT_EQ(read_json(json)["complete"], false);
   report.add(result("core.a", CaseStatus::pass));
   report.add(result("core.b", CaseStatus::fail));
@@ -75,7 +76,24 @@ TEST(Report, JsonIsValidAfterEveryCaseAndCompleteAtTheEnd) {
   // The contract's count line, extended (never reordered) by internal_error.
   EXPECT_EQ(report.count_line(),
             "tests:3 pass:1 fail:1 unsupported:0 crash:1 timeout:0 backend_error:0 "
-            "internal_error:0");
+            "internal_error:0 mistrusted:0");
+  fs::remove_all(dir);
+}
+
+TEST(Report, RewritesAreThrottledButFinishAlwaysWritesEveryCase) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("bnconf-report-throttle-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const fs::path json = dir / "r.json";
+  Report report({"mine", "1", "x", {}, 3, {}}, {{"json", json.string()}},
+                std::chrono::hours(1));
+  report.add(result("core.a", CaseStatus::pass));
+  report.add(result("core.b", CaseStatus::fail));
+  EXPECT_EQ(read_json(json)["cases"].size(), 0u);  // within the interval: not yet rewritten
+  report.finish();
+  const auto j = read_json(json);
+  EXPECT_EQ(j["complete"], true);
+  EXPECT_EQ(j["cases"].size(), 2u);
   fs::remove_all(dir);
 }
 

@@ -1,9 +1,11 @@
 // The report of a conformance run: the results so far and the run's facts, written as JSON (the
 // contract's fields), JUnit XML and the terminal summary (report_writers.hpp). Files are
-// rewritten atomically (write to a temporary file, then rename) after every case, so a run
-// killed midway still leaves a valid report of what finished.
+// rewritten atomically (write to a temporary file, then rename) at most every
+// kRewriteInterval while cases finish and once at the end, so a run killed midway still leaves a
+// valid report of what finished up to that interval before.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -29,9 +31,13 @@ class Report {
  public:
   // `paths`: report format name (report_formats.hpp) -> file; throws std::invalid_argument for
   // an unknown format.
-  explicit Report(RunInfo info, std::map<std::string, std::string> paths = {});
+  // `rewrite_interval`: the least time between two rewrites while cases finish.
+  explicit Report(RunInfo info, std::map<std::string, std::string> paths = {},
+                  std::chrono::milliseconds rewrite_interval = kRewriteInterval);
 
-  void add(CaseResult result);  // and rewrite the report files
+  static constexpr std::chrono::milliseconds kRewriteInterval{1000};
+
+  void add(CaseResult result);  // and rewrite the report files when kRewriteInterval has passed
   void finish();                // marks the report complete and writes it a last time
   void set_stale_expectations(std::vector<std::string> stale);
 
@@ -51,9 +57,11 @@ class Report {
   std::string terminal_summary() const;
 
  private:
-  void write_files() const;
+  void write_files();
   RunInfo info_;
   std::map<std::string, std::string> paths_;
+  std::chrono::milliseconds rewrite_interval_;
+  std::chrono::steady_clock::time_point last_write_{};
   std::vector<CaseResult> results_;
   bool complete_ = false;
 };
