@@ -4,12 +4,15 @@
 // libtorch, so that every ratio comes from one run. docs/performance.md has the figures.
 #include <benchmark/benchmark.h>
 #include <omp.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <numbers>
 #include <optional>
 #include <random>
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "bnconf/reference/batch_norm.hpp"
+#include "bnconf/reference/execution.hpp"
 #include "bnconf/reference/spec.hpp"
 #include "bnconf/reference/tensor.hpp"
 #include "common.hpp"
@@ -181,11 +185,35 @@ void bm_copy_fresh_allocation(benchmark::State& state) {
                           static_cast<std::int64_t>(kElements));
 }
 
+// The same copy into a fresh, uninitialised buffer that is advised to transparent huge pages
+// before its first touch, as the reference advises its outputs (ExecutionOptions::
+// huge_page_outputs): what the output's page faults cost any code that asks for huge pages.
+void bm_copy_fresh_huge_pages(benchmark::State& state) {
+  const std::vector<double>& src = input_values().x;
+  for (auto _ : state) {
+    std::unique_ptr<double[]> dst(new double[kElements]);  // default-initialised: untouched
+    constexpr std::uintptr_t kHugePage = std::uintptr_t{1} << 21;
+    const auto begin = reinterpret_cast<std::uintptr_t>(dst.get());
+    const std::uintptr_t first = (begin + kHugePage - 1) & ~(kHugePage - 1);
+    const std::uintptr_t last = (begin + kTensorBytes) & ~(kHugePage - 1);
+    if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+    std::memcpy(dst.get(), src.data(), kTensorBytes);
+    benchmark::DoNotOptimize(dst.get());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * kCopyBytes);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(kElements));
+}
+
 void register_reference_benchmarks(const std::vector<int>& thread_counts) {
   benchmark::RegisterBenchmark("copy/memcpy", bm_copy_memcpy)
       ->UseRealTime()
       ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("copy/fresh_allocation", bm_copy_fresh_allocation)
+      ->UseRealTime()
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("copy/fresh_huge_pages", bm_copy_fresh_huge_pages)
       ->UseRealTime()
       ->Unit(benchmark::kMillisecond);
   for (Op op : kOps) {
@@ -284,6 +312,12 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("shape", "(32, 64, 56, 56) f64");
   benchmark::AddCustomContext("reference_default_threads", std::to_string(reference_default));
   benchmark::AddCustomContext("hardware_concurrency", std::to_string(hardware));
+  // The reference's execution options (set by BNCONF_REFERENCE_PATH, _ISA, _HUGE_PAGES).
+  const bnconf::reference::ExecutionOptions options = bnconf::reference::execution_options();
+  benchmark::AddCustomContext("reference_path", std::string(to_string(options.path)));
+  benchmark::AddCustomContext("reference_isa", std::string(to_string(options.isa)));
+  benchmark::AddCustomContext("reference_huge_page_outputs",
+                              options.huge_page_outputs ? "on" : "off");
   bench::register_reference_benchmarks(
       bench::distinct_thread_counts({1, reference_default, hardware}));
 #ifdef BNCONF_BENCH_WITH_TORCH

@@ -2,6 +2,10 @@
 """Markdown tables from a bnconf_bench JSON report (--benchmark_out_format=json).
 
 Usage: summarize.py REPORT.json [REPORT.json...]
+       summarize.py --compare LABEL=REPORT.json [LABEL=REPORT.json...]
+
+--compare prints one table of like-for-like ratios (reference nT / libtorch nT, each from its own
+report) with two columns per report, e.g. before and after a change, or several runs.
 
 Several reports (e.g. one per operation, from --benchmark_filter runs) are merged; a benchmark in
 more than one report is taken from the last. "of copy" and "of fresh copy" use the copy benchmarks of
@@ -79,7 +83,31 @@ def label(who, t, default):
     return f"{who} {t}T" + (" (default)" if str(t) == default else "")
 
 
+def compare(pairs):
+    reports = []
+    for pair in pairs:
+        label, path = pair.split("=", 1)
+        reports.append((label, load(path)[1]))
+    threads = sorted(set(threads_of(reports[0][1], "reference")) &
+                     set(threads_of(reports[0][1], "torch")))
+    cells = [f"{label}: {t}T / {t}T" for label, _ in reports for t in threads]
+    print("| op | layout | " + " | ".join(cells) + " |")
+    print("|---|---|" + "---:|" * len(cells))
+    for op in OPS:
+        for layout in LAYOUTS:
+            row = []
+            for _, runs in reports:
+                for t in threads:
+                    rb = runs.get(f"reference/{op}/{layout}/threads:{t}")
+                    tb = runs.get(f"torch/{op}/{layout}/threads:{t}")
+                    row.append("-" if rb is None or tb is None else f"{ms(rb) / ms(tb):.2f}")
+            print(f"| {op} | {layout} | " + " | ".join(row) + " |")
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--compare":
+        compare(sys.argv[2:])
+        return
     context, runs = load_all(sys.argv[1:])
     copy = runs["copy/memcpy"]
     fresh = runs.get("copy/fresh_allocation")
@@ -92,6 +120,13 @@ def main():
     if fresh:
         print(f"copy/fresh_allocation: {ms(fresh):.2f} ms, {gbs(fresh):.2f} GB/s "
               f"({gbs(fresh) / gbs(copy):.3f} of copy)")
+    huge = runs.get("copy/fresh_huge_pages")
+    if huge:
+        print(f"copy/fresh_huge_pages: {ms(huge):.2f} ms, {gbs(huge):.2f} GB/s "
+              f"({gbs(huge) / gbs(copy):.3f} of copy)")
+    for key in ("reference_path", "reference_isa", "reference_huge_page_outputs"):
+        if key in context:
+            print(f"{key}: {context[key]}")
     print()
 
     print("| op | layout | implementation | median ms | GB/s | Melem/s | of copy | of fresh copy |")

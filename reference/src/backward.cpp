@@ -13,44 +13,22 @@
 #include "affine.hpp"
 #include "batch_statistics.hpp"
 #include "bnconf/reference/batch_norm.hpp"
-#include "bnconf/reference/numerics/exact_sum.hpp"
+#include "bnconf/reference/execution.hpp"
+#include "element_formulas.hpp"
+#include "fast_passes.hpp"
+#include "fast_statistics.hpp"
+#include "gradient_sums.hpp"
 #include "normalise.hpp"
+#include "output_tensor.hpp"
 #include "validate.hpp"
 
 namespace bnconf::reference {
 
 using numerics::DoubleDouble;
-using numerics::ExactSum;
 
 namespace {
 
-// The two sums of one channel.
-struct GradientSum {
-  ExactSum dy;            // sum(dy)
-  ExactSum dy_times_dev;  // sum(dy * (x - centre)), centre a double
-
-  void add(const GradientSum& other) {
-    dy.add(other.dy);
-    dy_times_dev.add(other.dy_times_dev);
-  }
-};
-using GradientSums = std::vector<GradientSum>;
-
-// Both sums per channel; x - centre is split exactly and each product added exactly.
-GradientSums gradient_sums(const Tensor& x, const Tensor& dy, const detail::ChannelBlocks& blocks,
-                           const std::vector<double>& centre) {
-  const double* xs = x.data();
-  const double* dys = dy.data();
-  return detail::reduce_channel_runs<GradientSum>(
-      blocks, [&](GradientSum& acc, std::size_t c, std::size_t offset, std::size_t length) {
-        for (std::size_t i = offset; i < offset + length; ++i) {
-          const DoubleDouble dev = numerics::two_sum(xs[i], -centre[c]);
-          acc.dy.add(dys[i]);
-          acc.dy_times_dev.add_product(dys[i], dev.hi);
-          if (dev.lo != 0.0) acc.dy_times_dev.add_product(dys[i], dev.lo);
-        }
-      });
-}
+using detail::GradientSums;
 
 // dy in x's layout, so both are walked with the same channel blocks: dy itself when its strides
 // already match (no copy), else a converted copy kept in `converted`.
@@ -62,6 +40,39 @@ const Tensor& in_layout_of(const Tensor& dy, const Tensor& x, Tensor& converted)
   converted = detail::uninitialised_like(x);
   converted.assign(dy);
   return converted;
+}
+
+// The batch moments and the gradient sums around each channel's mean.hi: by the fast path in one
+// pass over x and dy, by the exact path in three.
+detail::BackwardStatistics backward_statistics(const Tensor& x, const Tensor& dy,
+                                               const detail::ChannelBlocks& blocks) {
+  const ExecutionOptions options = execution_options();
+  if (options.path == Path::fast && blocks.per_channel() != 0) {
+    return detail::fast_backward_statistics(x, dy, blocks, options.isa);
+  }
+  detail::BackwardStatistics statistics;
+  statistics.moments = detail::exact_batch_moments(x, blocks, nullptr);
+  std::vector<double> centre(blocks.channels);
+  for (std::size_t c = 0; c < blocks.channels; ++c) centre[c] = statistics.moments[c].mean.hi;
+  statistics.sums = detail::exact_gradient_sums(x, dy, blocks, centre, nullptr);
+  return statistics;
+}
+
+// The element pass of dx, by the path execution_options() names (same bits either way).
+template <class Element, class Fast>
+Tensor element_pass(const Tensor& x, const detail::ChannelBlocks& blocks, Element element,
+                    Fast fast) {
+  Tensor dx = detail::output_like(x);
+  const ExecutionOptions options = execution_options();
+  if (options.path == Path::fast) {
+    fast(dx, options.isa);
+    return dx;
+  }
+  double* out = dx.data();
+  detail::parallel_channel_runs(blocks, [&](std::size_t c, std::size_t offset, std::size_t length) {
+    for (std::size_t i = offset; i < offset + length; ++i) out[i] = element(c, i);
+  });
+  return dx;
 }
 
 BackwardResult make_result(const BatchNormSpec& spec, Tensor dx, const GradientSums& sums,
@@ -91,61 +102,41 @@ BackwardResult backward_with_batch_statistics(const BatchNormSpec& spec, const T
   Tensor converted;
   const Tensor& dy = in_layout_of(dy_any_layout, x, converted);
   const detail::ChannelBlocks blocks = detail::channel_blocks(x, "input");
-  const auto moments = detail::batch_moments(x, blocks);
+  const auto statistics = backward_statistics(x, dy, blocks);
+  const auto& moments = statistics.moments;
+  const GradientSums& sums = statistics.sums;
   const auto count = static_cast<double>(blocks.per_channel());
-
-  std::vector<double> centre(blocks.channels);
-  std::vector<DoubleDouble> mean_lo(blocks.channels);
-  for (std::size_t c = 0; c < blocks.channels; ++c) {
-    centre[c] = moments[c].mean.hi;
-    mean_lo[c] = DoubleDouble(moments[c].mean.lo);
-  }
-  const GradientSums sums = gradient_sums(x, dy, blocks, centre);
 
   // Per channel: A = gamma * invstd, B = sum(dy) / M, K = invstd^2 * sum(dy (x - mean)) / M,
   // where sum(dy (x - mean)) = sum(dy (x - centre)) - mean.lo * sum(dy).
-  struct Coefficients {
-    DoubleDouble a, b, k;
-  };
-  std::vector<Coefficients> coefficients(blocks.channels);
+  std::vector<detail::BackwardCoefficients> coefficients(blocks.channels);
   std::vector<DoubleDouble> invstd(blocks.channels);
+  std::vector<DoubleDouble> mean_lo(blocks.channels);
   for (std::size_t c = 0; c < blocks.channels; ++c) {
+    mean_lo[c] = DoubleDouble(moments[c].mean.lo);
     invstd[c] = detail::inverse_std(detail::variance(moments[c], count), spec.eps, true);
     const DoubleDouble sum_dy = sums[c].dy.value_dd();
     const DoubleDouble sum_dy_dev =
         numerics::dd_sub(sums[c].dy_times_dev.value_dd(), numerics::dd_mul(mean_lo[c], sum_dy));
-    coefficients[c].a =
-        numerics::dd_mul(DoubleDouble(detail::gamma_of(spec, params, c)), invstd[c]);
-    coefficients[c].b = numerics::dd_div(sum_dy, DoubleDouble(count));
-    coefficients[c].k = numerics::dd_div(
-        numerics::dd_mul(numerics::dd_mul(invstd[c], invstd[c]), sum_dy_dev), DoubleDouble(count));
+    detail::BackwardCoefficients& co = coefficients[c];
+    co.centre = moments[c].mean.hi;
+    co.mean_lo = moments[c].mean.lo;
+    co.a = numerics::dd_mul(DoubleDouble(detail::gamma_of(spec, params, c)), invstd[c]);
+    co.b = numerics::dd_div(sum_dy, DoubleDouble(count));
+    co.k = numerics::dd_div(numerics::dd_mul(numerics::dd_mul(invstd[c], invstd[c]), sum_dy_dev),
+                            DoubleDouble(count));
   }
 
-  Tensor dx = detail::uninitialised_like(x);
   const double* xs = x.data();
   const double* dys = dy.data();
-  double* out = dx.data();
-  detail::parallel_channel_runs(blocks, [&](std::size_t c, std::size_t offset, std::size_t length) {
-    const Coefficients& co = coefficients[c];
-    for (std::size_t i = offset; i < offset + length; ++i) {
-      // dev = x - mean = dev.hi + dev_lo
-      const DoubleDouble dev = numerics::two_sum(xs[i], -centre[c]);
-      const double dev_lo = dev.lo - mean_lo[c].hi;
-      // t = dy - B - dev * K, gathered as t.hi + t_lo
-      const DoubleDouble dy_minus_b = numerics::two_sum(dys[i], -co.b.hi);
-      const DoubleDouble dev_k = numerics::two_prod(dev.hi, co.k.hi);
-      const DoubleDouble t = numerics::two_sum(dy_minus_b.hi, -dev_k.hi);
-      const double t_lo =
-          t.lo + dy_minus_b.lo - co.b.lo - dev_k.lo - dev.hi * co.k.lo - dev_lo * co.k.hi;
-      const DoubleDouble t_norm = numerics::two_sum(t.hi, t_lo);
-      // dx = A * t
-      const DoubleDouble product = numerics::two_prod(co.a.hi, t_norm.hi);
-      // Non-finite leading parts are the IEEE result (see normalise.cpp).
-      out[i] = std::isfinite(product.hi) && std::isfinite(t.hi)
-                   ? product.hi + (product.lo + co.a.hi * t_norm.lo + co.a.lo * t_norm.hi)
-                   : co.a.hi * (t.hi + t_lo);
-    }
-  });
+  Tensor dx = element_pass(
+      x, blocks,
+      [&](std::size_t c, std::size_t i) {
+        return detail::backward_element(xs[i], dys[i], coefficients[c]);
+      },
+      [&](Tensor& out, Isa isa) {
+        detail::fast_backward_dx(x, dy, out, blocks, coefficients, isa);
+      });
   return make_result(spec, std::move(dx), sums, invstd, mean_lo, blocks.per_channel());
 }
 
@@ -179,18 +170,13 @@ BackwardResult backward_eval(const BatchNormSpec& spec, const Tensor& x,
     invstd[c] = detail::inverse_std(DoubleDouble(running->var(c)), spec.eps, false);
     scale[c] = numerics::dd_mul(DoubleDouble(detail::gamma_of(spec, params, c)), invstd[c]);
   }
-  const GradientSums sums = gradient_sums(x, dy, blocks, centre);
+  const GradientSums sums = detail::gradient_sums(x, dy, blocks, centre);
 
-  Tensor dx = detail::uninitialised_like(x);
   const double* dys = dy.data();
-  double* out = dx.data();
-  detail::parallel_channel_runs(blocks, [&](std::size_t c, std::size_t offset, std::size_t length) {
-    const DoubleDouble a = scale[c];
-    for (std::size_t i = offset; i < offset + length; ++i) {
-      const DoubleDouble product = numerics::two_prod(a.hi, dys[i]);
-      out[i] = std::isfinite(product.hi) ? product.hi + (product.lo + a.lo * dys[i]) : product.hi;
-    }
-  });
+  Tensor dx = element_pass(
+      x, blocks,
+      [&](std::size_t c, std::size_t i) { return detail::scale_element(dys[i], scale[c]); },
+      [&](Tensor& out, Isa isa) { detail::fast_scale_dx(dy, out, blocks, scale, isa); });
   return make_result(spec, std::move(dx), sums, invstd,
                      std::vector<DoubleDouble>(channels, DoubleDouble(0.0)), blocks.per_channel());
 }

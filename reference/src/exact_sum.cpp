@@ -108,4 +108,17 @@ DoubleDouble ExactSum::value_dd() const {
   return {hi, remainder.value()};
 }
 
+std::vector<double> ExactSum::components() const {
+  std::vector<double> parts;
+  ExactSum remainder = *this;
+  // Each step removes the leading 53 bits of the remainder (the rounded value is within half an
+  // ulp of it), so a total spanning the whole range of the accumulator needs at most 40 steps.
+  for (double part = remainder.value(); part != 0.0 && std::isfinite(part);
+       part = remainder.value()) {
+    parts.push_back(part);
+    remainder.add(-part);
+  }
+  return parts;
+}
+
 }  // namespace bnconf::reference::numerics

@@ -1,6 +1,8 @@
 #include "normalise.hpp"
 
-#include <cmath>
+#include "bnconf/reference/execution.hpp"
+#include "fast_passes.hpp"
+#include "output_tensor.hpp"
 
 namespace bnconf::reference::detail {
 
@@ -14,24 +16,17 @@ DoubleDouble inverse_std(DoubleDouble var, double eps, bool zero_for_zero_varian
 
 Tensor apply_transform(const Tensor& x, const ChannelBlocks& blocks,
                        const std::vector<ChannelTransform>& transforms) {
-  Tensor y = uninitialised_like(x);
+  Tensor y = output_like(x);
+  const ExecutionOptions options = execution_options();
+  if (options.path == Path::fast) {
+    fast_transform(x, y, blocks, transforms, options.isa);
+    return y;
+  }
   const double* in = x.data();
   double* out = y.data();
   parallel_channel_runs(blocks, [&](std::size_t c, std::size_t offset, std::size_t length) {
     const ChannelTransform& t = transforms[c];
-    for (std::size_t i = offset; i < offset + length; ++i) {
-      // x - centre = d.hi + (d.lo - centre.lo), exact up to the rounding of the last term.
-      const DoubleDouble d = numerics::two_sum(in[i], -t.centre.hi);
-      const double d_lo = d.lo - t.centre.lo;
-      // scale * (x - centre) + shift
-      const DoubleDouble product = numerics::two_prod(t.scale.hi, d.hi);
-      const DoubleDouble sum = numerics::two_sum(product.hi, t.shift);
-      // A non-finite leading part is the IEEE result; the low-order terms would only turn an
-      // infinity into NaN (inf - inf).
-      out[i] = std::isfinite(sum.hi)
-                   ? sum.hi + (sum.lo + product.lo + t.scale.hi * d_lo + t.scale.lo * d.hi)
-                   : sum.hi;
-    }
+    for (std::size_t i = offset; i < offset + length; ++i) out[i] = transform_element(in[i], t);
   });
   return y;
 }

@@ -7,14 +7,9 @@
 #include "bnconf/reference/numerics/double_double.hpp"
 #include "bnconf/reference/tensor.hpp"
 #include "channel_blocks.hpp"
+#include "element_formulas.hpp"
 
 namespace bnconf::reference::detail {
-
-struct ChannelTransform {
-  numerics::DoubleDouble centre;  // the mean used to normalise
-  numerics::DoubleDouble scale;   // gamma / sqrt(var + eps)
-  double shift = 0.0;             // beta
-};
 
 // 1 / sqrt(var + eps). With zero_for_zero_variance, 0 when var + eps == 0 (PyTorch's InvStd
 // rule for saved statistics, so a constant channel with eps = 0 maps to beta); otherwise IEEE
@@ -22,9 +17,8 @@ struct ChannelTransform {
 numerics::DoubleDouble inverse_std(numerics::DoubleDouble var, double eps,
                                    bool zero_for_zero_variance);
 
-// y with x's layout. Each element: x - centre.hi is split exactly (two_sum), the product with
-// scale.hi is exact (two_prod), and all low-order parts are gathered before one final rounding,
-// so y is within about half an ulp of the exact value (plus u^2 times the terms' magnitude).
+// y with x's layout, y = transform_element(x, transforms[c]) for every element (by the path
+// execution_options() names; both give the same bits).
 Tensor apply_transform(const Tensor& x, const ChannelBlocks& blocks,
                        const std::vector<ChannelTransform>& transforms);
 

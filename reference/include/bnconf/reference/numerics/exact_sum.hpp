@@ -19,6 +19,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "bnconf/reference/numerics/double_double.hpp"
 
@@ -39,6 +40,10 @@ class ExactSum {
   double value() const;
   // hi = value(), lo = the exact remainder (total - hi) rounded to the nearest double.
   DoubleDouble value_dd() const;
+  // The exact finite total as non-overlapping doubles, largest first, whose exact sum it is
+  // (each is the rounded remainder of the ones before; empty for 0). Lets the total be
+  // multiplied exactly, term by term, by a double.
+  std::vector<double> components() const;
 
  private:
   static constexpr int kChunkBits = 32;
