@@ -151,6 +151,9 @@ Json running_recipe(Dice& dice) {
 // The presets whose conventions and estimator the backend declares.
 std::vector<std::string> presets_of(const bnconf_capabilities& caps) {
   std::vector<std::string> usable;
+  // Without running statistics of its own (oneDNN's global statistics) a backend is not judged
+  // on the momentum convention or the estimator: every preset applies.
+  if (!has(caps.features, BNCONF_FEATURE_RUNNING_STATS)) return reference::preset_names();
   for (const auto& name : reference::preset_names()) {
     const auto spec = reference::preset(name);
     const auto convention = 1u << static_cast<unsigned>(spec.momentum_convention);
