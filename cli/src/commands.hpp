@@ -17,5 +17,7 @@ Action add_matrix_command(CLI::App& app);
 Action add_schema_command(CLI::App& app);
 Action add_coverage_command(CLI::App& app);
 Action add_fuzz_command(CLI::App& app);
+Action add_list_command(CLI::App& app);
+Action add_show_command(CLI::App& app);
 
 }  // namespace bnconf::cli
