@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "bnconf/cases/operations.hpp"
+#include "bnconf/cases/tiers.hpp"
 #include "case_names.hpp"
 #include "hdf5_handle.hpp"
 
@@ -157,11 +158,17 @@ CaseSpec read_spec_attributes(hid_t group, const std::string& id) {
   CaseSpec spec;
   spec.id = id;
   spec.tier = in.text("tier");
+  if (!cases::is_tier(spec.tier)) fail("tier", "'" + spec.tier + "' is not a known tier");
   spec.operation = in.named("operation", cases::operation_from_string, "operation");
   spec.spec.preset = in.text("preset");
   spec.spec.eps = in.number("eps");
   if (spec.spec.eps < 0 && spec.operation != Operation::error) fail("eps", "should be >= 0");
   spec.spec.momentum = read_momentum(in);
+  if (spec.spec.momentum && !(*spec.spec.momentum >= 0 && *spec.spec.momentum <= 1) &&
+      spec.operation != Operation::error) {
+    // Out of range is the errors tier's bad_momentum; a valid case cannot hold it.
+    fail("momentum", "should be in [0, 1] not " + reference::shortest_decimal(*spec.spec.momentum));
+  }
   spec.spec.momentum_convention = in.named(
       "momentum_convention", reference::momentum_convention_from_string, "momentum convention");
   spec.spec.running_var_estimator =
@@ -170,6 +177,11 @@ CaseSpec read_spec_attributes(hid_t group, const std::string& id) {
   spec.spec.affine = flag(in.integer("affine"), "affine");
   spec.spec.track_running_stats = flag(in.integer("track_running_stats"), "track_running_stats");
   spec.shape = read_shape(in);
+  if (spec.shape.size() < 2 && spec.operation != Operation::error) {
+    // Rank 1 has no channel axis: only an error case (bad_rank) may hold it.
+    fail("shape", "a valid case needs at least 2 dimensions (N, C, ...) not " +
+                      std::to_string(spec.shape.size()));
+  }
   spec.layout = in.named("layout", reference::layout_from_string, "layout");
   spec.dtype = in.named("dtype", ieee::dtype_from_string, "dtype");
   spec.tags =
