@@ -1,26 +1,12 @@
 #include "bnconf/conformance/report.hpp"
 
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
 #include <stdexcept>
 
 #include "bnconf/conformance/report_formats.hpp"
+#include "report_file.hpp"
 #include "report_writers.hpp"
 
 namespace bnconf::conformance {
-
-void write_atomically(const std::string& path, const std::string& text) {
-  const std::string temporary = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw std::runtime_error(path + ": cannot be written");
-  }
-  std::filesystem::rename(temporary, path);
-}
 
 Report::Report(RunInfo info, std::map<std::string, std::string> paths)
     : info_(std::move(info)), paths_(std::move(paths)) {
@@ -29,8 +15,18 @@ Report::Report(RunInfo info, std::map<std::string, std::string> paths)
       throw std::invalid_argument("no report format '" + format + "' (for " + path + ")");
     }
   }
+  for (const auto& [format, path] : paths_) {
+    if (!path.empty()) files_[format] = std::make_unique<ReportFile>(path);
+  }
   write_files();
+  // A destination that cannot be written at the start is an error of the command line, before
+  // any case runs.
+  if (!write_errors_.empty()) throw std::runtime_error(write_errors_.begin()->second);
 }
+
+Report::Report(Report&&) noexcept = default;
+Report& Report::operator=(Report&&) noexcept = default;
+Report::~Report() = default;
 
 void Report::add(CaseResult result) {
   results_.push_back(std::move(result));
@@ -79,10 +75,22 @@ std::string Report::count_line() const {
   return line;
 }
 
-void Report::write_files() const {
-  for (const auto& [format, path] : paths_) {
-    if (!path.empty()) write_atomically(path, find_report_format(format)->render(*this));
+void Report::write_files() {
+  for (const auto& [format, file] : files_) {
+    try {
+      file->write(find_report_format(format)->render(*this));
+      write_errors_.erase(file->path());
+    } catch (const std::exception& e) {
+      // The run goes on; the file keeps its last complete report and the next rewrite retries.
+      write_errors_[file->path()] = e.what();
+    }
   }
+}
+
+std::vector<std::string> Report::write_errors() const {
+  std::vector<std::string> errors;
+  for (const auto& [path, error] : write_errors_) errors.push_back(error);
+  return errors;
 }
 
 namespace {

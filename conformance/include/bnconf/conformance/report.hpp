@@ -1,10 +1,13 @@
 // The report of a conformance run: the results so far and the run's facts, written as JSON (the
 // contract's fields), JUnit XML and the terminal summary (report_writers.hpp). Files are
-// rewritten atomically (write to a temporary file, then rename) after every case, so a run
-// killed midway still leaves a valid report of what finished.
+// rewritten atomically (an exclusive temporary file, then rename) after every case, so a run
+// killed midway still leaves a valid report of what finished; each is locked for the run, so
+// that two runs cannot write one report; any text (a backend's message, an id, a path) is
+// written as valid UTF-8 JSON and well-formed XML 1.0.
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,11 +28,17 @@ struct RunInfo {
   std::vector<std::string> stale_expectations = {};
 };
 
+class ReportFile;
+
 class Report {
  public:
   // `paths`: report format name (report_formats.hpp) -> file; throws std::invalid_argument for
-  // an unknown format.
+  // an unknown format and std::runtime_error, naming the path, for a destination that cannot
+  // take a report (not a regular file, locked by another run, not writable).
   explicit Report(RunInfo info, std::map<std::string, std::string> paths = {});
+  Report(Report&&) noexcept;
+  Report& operator=(Report&&) noexcept;
+  ~Report();
 
   void add(CaseResult result);  // and rewrite the report files
   void finish();                // marks the report complete and writes it a last time
@@ -45,20 +54,26 @@ class Report {
   const RunInfo& info() const { return info_; }
 
   // "tests:214 pass:200 fail:2 unsupported:12 crash:0 timeout:0 backend_error:0
-  // internal_error:0"
+  // internal_error:0 resource_limit:0"
   std::string count_line() const;
+  // Report files the last rewrite could not write, one line each naming the path and why; each
+  // still holds the last report that could be written. A later rewrite retries them.
+  std::vector<std::string> write_errors() const;
   // Table of statuses by tier and operation, then one block per failing case.
   std::string terminal_summary() const;
 
  private:
-  void write_files() const;
+  void write_files();
   RunInfo info_;
   std::map<std::string, std::string> paths_;
+  std::map<std::string, std::unique_ptr<ReportFile>> files_;  // by format
+  std::map<std::string, std::string> write_errors_;           // by path
   std::vector<CaseResult> results_;
   bool complete_ = false;
 };
 
-// Writes `text` to `path` atomically.
+// Writes `text` to `path` atomically (as a report file, without the lock); throws
+// std::runtime_error naming the path.
 void write_atomically(const std::string& path, const std::string& text);
 
 }  // namespace bnconf::conformance
