@@ -20,6 +20,9 @@ constexpr StatusRow kStatuses[] = {
      "the backend reported an error, or rejected a valid case"},
     {S::internal_error, "internal_error", true, "error",
      "bnconf itself failed on this case (a bug of bnconf); the run went on"},
+    {S::resource_limit, "resource_limit", true, "error",
+     "the case's process exceeded a per-case limit (memory, CPU time, file size or result size; "
+     "the message names it); killed"},
 };
 
 constexpr bool rows_in_enumerator_order() {
@@ -29,7 +32,7 @@ constexpr bool rows_in_enumerator_order() {
   return true;
 }
 static_assert(rows_in_enumerator_order());
-static_assert(std::size(kStatuses) == static_cast<std::size_t>(CaseStatus::internal_error) + 1);
+static_assert(std::size(kStatuses) == static_cast<std::size_t>(CaseStatus::resource_limit) + 1);
 
 }  // namespace
 

@@ -72,10 +72,10 @@ TEST(Report, JsonIsValidAfterEveryCaseAndCompleteAtTheEnd) {
   std::ifstream xml(junit);
   const std::string text((std::istreambuf_iterator<char>(xml)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("tests=\"3\" failures=\"1\" errors=\"1\""), std::string::npos) << text;
-  // The contract's count line, extended (never reordered) by internal_error.
+  // The contract's count line, extended (never reordered) by internal_error and resource_limit.
   EXPECT_EQ(report.count_line(),
             "tests:3 pass:1 fail:1 unsupported:0 crash:1 timeout:0 backend_error:0 "
-            "internal_error:0");
+            "internal_error:0 resource_limit:0");
   fs::remove_all(dir);
 }
 

@@ -13,7 +13,17 @@
 
 namespace bnconf::conformance {
 
-enum class CaseStatus { pass, fail, unsupported, crash, timeout, backend_error, internal_error };
+// Appended only: the order is the count line's.
+enum class CaseStatus {
+  pass,
+  fail,
+  unsupported,
+  crash,
+  timeout,
+  backend_error,
+  internal_error,
+  resource_limit
+};
 
 struct StatusRow {
   CaseStatus status;
