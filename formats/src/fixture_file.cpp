@@ -180,8 +180,9 @@ Case read_case(hid_t cases, const std::string& id) {
   return result;
 }
 
-FileInfo read_file_info(hid_t file, const std::string& path) {
-  const std::string where = path;
+// The LoadError names the file: messages carry no location of their own.
+FileInfo read_file_info(hid_t file) {
+  const std::string where;
   FileInfo info;
   const auto version = hdf5::read_int_attribute(file, "schema_version", where);
   if (!version) throw hdf5::Error("attribute schema_version is missing");
@@ -224,7 +225,7 @@ void write_contents(hid_t file, const FileInfo& info, const std::vector<Case>& c
 // The file attributes and every case of an open file into `result` (result.path names it).
 // Throws hdf5::Error for a problem with the file as a whole.
 void read_contents(hid_t file, FixtureFile& result) {
-  result.info = read_file_info(file, result.path);
+  result.info = read_file_info(file);
   if (!hdf5::has_link(file, "cases")) throw hdf5::Error("group /cases is missing");
   Handle cases(H5Gopen2(file, "cases", H5P_DEFAULT), H5Gclose);
   if (!cases.valid()) throw hdf5::Error("/cases is not a group");

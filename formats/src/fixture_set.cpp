@@ -57,10 +57,14 @@ const std::optional<Manifest>& manifest_for(const fs::path& file,
   auto found = cache.find(directory);
   if (found != cache.end()) return found->second;
   auto& entry = cache[directory];
+  const std::string path = manifest_of(file).string();
   try {
-    entry = read_manifest(manifest_of(file).string());
+    entry = read_manifest(path);
   } catch (const std::exception& e) {
-    set.errors.push_back({manifest_of(file).string(), "", "", e.what()});
+    // The message names the path already; the LoadError does too.
+    std::string message = e.what();
+    if (message.rfind(path + ": ", 0) == 0) message.erase(0, path.size() + 2);
+    set.errors.push_back({path, "", "", message});
   }
   return entry;
 }

@@ -17,6 +17,9 @@ constexpr std::uint64_t kMaxCompressionRatio = 1100;
 
 [[noreturn]] void fail(const std::string& message) { throw Error(message); }
 
+// "where: ", or nothing when the caller names the place itself (a LoadError does).
+std::string at(const std::string& where) { return where.empty() ? "" : where + ": "; }
+
 void check(herr_t status, const std::string& what) {
   if (status < 0) fail("HDF5 error while " + what);
 }
@@ -44,10 +47,10 @@ std::optional<Handle> open_attribute(hid_t object, const std::string& name, H5T_
                                      std::optional<hssize_t> elements, const std::string& where) {
   if (H5Aexists(object, name.c_str()) <= 0) return std::nullopt;
   Handle attribute(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose);
-  if (!attribute.valid()) fail(where + ": attribute " + name + " cannot be opened");
+  if (!attribute.valid()) fail(at(where) + "attribute " + name + " cannot be opened");
   Handle type(H5Aget_type(attribute.get()), H5Tclose);
   if (H5Tget_class(type.get()) != type_class) {
-    fail(where + ": attribute " + name + " has the wrong type (expected " +
+    fail(at(where) + "attribute " + name + " has the wrong type (expected " +
          (type_class == H5T_STRING  ? "a string"
           : type_class == H5T_FLOAT ? "a floating-point number"
                                     : "an integer") +
@@ -56,7 +59,7 @@ std::optional<Handle> open_attribute(hid_t object, const std::string& name, H5T_
   Handle space(H5Aget_space(attribute.get()), H5Sclose);
   const hssize_t count = H5Sget_simple_extent_npoints(space.get());
   if (elements && count != *elements) {
-    fail(where + ": attribute " + name + " should hold " + std::to_string(*elements) +
+    fail(at(where) + "attribute " + name + " should hold " + std::to_string(*elements) +
          " value(s) not " + std::to_string(count));
   }
   return attribute;
@@ -228,7 +231,7 @@ std::optional<std::string> read_string_attribute(hid_t object, const std::string
                                                  const std::string& where) {
   auto list = read_string_list_attribute(object, name, where);
   if (!list) return std::nullopt;
-  if (list->size() != 1) fail(where + ": attribute " + name + " should hold one string");
+  if (list->size() != 1) fail(at(where) + "attribute " + name + " should hold one string");
   return list->front();
 }
 
@@ -238,14 +241,14 @@ std::optional<std::vector<std::string>> read_string_list_attribute(hid_t object,
   auto attribute = open_attribute(object, name, H5T_STRING, std::nullopt, where);
   if (!attribute) return std::nullopt;
   const hssize_t count = attribute_elements(*attribute);
-  if (count < 0 || count > (1 << 16)) fail(where + ": attribute " + name + " is malformed");
+  if (count < 0 || count > (1 << 16)) fail(at(where) + "attribute " + name + " is malformed");
   Handle stored(H5Aget_type(attribute->get()), H5Tclose);
   std::vector<std::string> result;
   if (H5Tis_variable_str(stored.get()) > 0) {
     Handle type = string_type();
     std::vector<char*> data(static_cast<std::size_t>(count), nullptr);
     if (count > 0 && H5Aread(attribute->get(), type.get(), data.data()) < 0) {
-      fail(where + ": attribute " + name + " cannot be read");
+      fail(at(where) + "attribute " + name + " cannot be read");
     }
     for (char* s : data) result.emplace_back(s ? s : "");
     if (count > 0) {
@@ -258,12 +261,12 @@ std::optional<std::vector<std::string>> read_string_list_attribute(hid_t object,
     const std::size_t size = H5Tget_size(stored.get());
     if (size == 0 || size > kMaxAttributeBytes ||
         size * static_cast<std::size_t>(count) > kMaxAttributeBytes) {
-      fail(where + ": attribute " + name + " is malformed (" + std::to_string(count) +
+      fail(at(where) + "attribute " + name + " is malformed (" + std::to_string(count) +
            " strings of " + std::to_string(size) + " bytes)");
     }
     std::vector<char> data(size * static_cast<std::size_t>(count) + 1, '\0');
     if (count > 0 && H5Aread(attribute->get(), stored.get(), data.data()) < 0) {
-      fail(where + ": attribute " + name + " cannot be read");
+      fail(at(where) + "attribute " + name + " cannot be read");
     }
     for (hssize_t i = 0; i < count; ++i) {
       const char* begin = data.data() + static_cast<std::size_t>(i) * size;
@@ -279,7 +282,7 @@ std::optional<double> read_double_attribute(hid_t object, const std::string& nam
   if (!attribute) return std::nullopt;
   double value = 0;
   if (H5Aread(attribute->get(), H5T_NATIVE_DOUBLE, &value) < 0) {
-    fail(where + ": attribute " + name + " cannot be read");
+    fail(at(where) + "attribute " + name + " cannot be read");
   }
   return value;
 }
@@ -288,7 +291,7 @@ std::optional<std::int64_t> read_int_attribute(hid_t object, const std::string& 
                                                const std::string& where) {
   auto list = read_int_list_attribute(object, name, where);
   if (!list) return std::nullopt;
-  if (list->size() != 1) fail(where + ": attribute " + name + " should hold one integer");
+  if (list->size() != 1) fail(at(where) + "attribute " + name + " should hold one integer");
   return list->front();
 }
 
@@ -298,10 +301,10 @@ std::optional<std::vector<std::int64_t>> read_int_list_attribute(hid_t object,
   auto attribute = open_attribute(object, name, H5T_INTEGER, std::nullopt, where);
   if (!attribute) return std::nullopt;
   const hssize_t count = attribute_elements(*attribute);
-  if (count < 0 || count > (1 << 16)) fail(where + ": attribute " + name + " is malformed");
+  if (count < 0 || count > (1 << 16)) fail(at(where) + "attribute " + name + " is malformed");
   std::vector<std::int64_t> values(static_cast<std::size_t>(count));
   if (count > 0 && H5Aread(attribute->get(), H5T_NATIVE_INT64, values.data()) < 0) {
-    fail(where + ": attribute " + name + " cannot be read as 64-bit integers");
+    fail(at(where) + "attribute " + name + " cannot be read as 64-bit integers");
   }
   return values;
 }

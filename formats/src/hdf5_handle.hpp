@@ -92,7 +92,8 @@ void write_int_list_attribute(hid_t object, const std::string& name,
 std::string storage_problem(hid_t dataset, std::size_t elements);
 
 // Readers return nullopt when the attribute is absent and throw Error (with `where` in the
-// message) when it exists with the wrong type or size.
+// message; "" when the caller's error names the place) when it exists with the wrong type or
+// size.
 std::optional<std::string> read_string_attribute(hid_t object, const std::string& name,
                                                  const std::string& where);
 std::optional<std::vector<std::string>> read_string_list_attribute(hid_t object,

@@ -47,7 +47,9 @@ Array read_float_dataset(hid_t group, const std::string& name, const std::string
 // One /results/<id> group.
 CaseResultEntry read_entry(hid_t group, const std::string& where) {
   CaseResultEntry entry;
-  entry.status = hdf5::read_string_attribute(group, "status", where).value_or("");
+  const auto status = hdf5::read_string_attribute(group, "status", where);
+  if (!status) throw std::runtime_error(where + ": attribute status is missing");
+  entry.status = *status;
   if (!kStatuses.count(entry.status)) {
     throw std::runtime_error(where + ": status '" + entry.status +
                              "' should be ok, unsupported, invalid_argument or backend_error");
@@ -77,8 +79,10 @@ CaseResultEntry read_entry(hid_t group, const std::string& where) {
 // An open results file into `results`; `path` names it in errors.
 void read_contents(hid_t file, const std::string& path, ResultsFile& results) {
   const auto version = hdf5::read_int_attribute(file, "schema_version", path);
-  if (!version || *version != 1) {
-    throw std::runtime_error(path + ": attribute schema_version should be 1 (results protocol v1)");
+  if (!version) throw std::runtime_error(path + ": attribute schema_version is missing");
+  if (*version != 1) {
+    throw std::runtime_error(path + ": schema_version should be 1 (results protocol v1) not " +
+                             std::to_string(*version));
   }
   results.backend_name = hdf5::read_string_attribute(file, "backend_name", path).value_or("?");
   results.backend_version =

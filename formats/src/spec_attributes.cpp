@@ -154,7 +154,9 @@ void write_spec_attributes(hid_t group, const CaseSpec& spec) {
 }
 
 CaseSpec read_spec_attributes(hid_t group, const std::string& id) {
-  const Attributes in(group, id);
+  // The LoadError names the file and the case: messages carry no location of their own.
+  static const std::string kNamedByTheCaller;
+  const Attributes in(group, kNamedByTheCaller);
   CaseSpec spec;
   spec.id = id;
   spec.tier = in.text("tier");
@@ -184,8 +186,8 @@ CaseSpec read_spec_attributes(hid_t group, const std::string& id) {
   }
   spec.layout = in.named("layout", reference::layout_from_string, "layout");
   spec.dtype = in.named("dtype", ieee::dtype_from_string, "dtype");
-  spec.tags =
-      hdf5::read_string_list_attribute(group, "tags", id).value_or(std::vector<std::string>{});
+  spec.tags = hdf5::read_string_list_attribute(group, "tags", in.where())
+                  .value_or(std::vector<std::string>{});
   spec.seed = in.integer("seed");
   if (spec.seed < 0) fail("seed", "should be >= 0");
   const std::int64_t steps = in.integer("steps");
@@ -194,7 +196,7 @@ CaseSpec read_spec_attributes(hid_t group, const std::string& id) {
   }
   spec.steps = static_cast<int>(steps);
   read_error_fields(in, spec);
-  spec.description = hdf5::read_string_attribute(group, "description", id).value_or("");
+  spec.description = hdf5::read_string_attribute(group, "description", in.where()).value_or("");
   return spec;
 }
 
