@@ -1,5 +1,7 @@
 #include "case_host.hpp"
 
+#include <signal.h>
+
 #include <cstring>
 #include <stdexcept>
 
@@ -114,6 +116,10 @@ std::string CaseHost::serve(const std::string& request) const {
   limits.result_bytes = in.get<std::uint64_t>();
   if (index >= cases_.size()) throw std::runtime_error("no such case");
   const cases::Case& c = *cases_[index];
+  // The backend's code ran in this process (its constructors, at least): a SIGCHLD it set to
+  // SIG_IGN would make the kernel reap the case's process before it can be waited for
+  // (waitpid(2)), and every case would look hung.
+  ::signal(SIGCHLD, SIG_DFL);
   return encode(run_isolated([&] { return execute_case(backend_, c); }, limits));
 }
 

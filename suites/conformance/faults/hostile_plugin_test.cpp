@@ -194,6 +194,19 @@ TEST(HostileLoad, ListingSurvivesLibrariesThatCrashOrHang) {
   fs::remove_all(dir.parent_path());
 }
 
+// The invariant itself: after opening a plug-in and running cases on it, the runner's process has
+// never mapped the library. Before, Backend::open dlopened it here.
+TEST(HostileLoad, TheRunnersProcessNeverMapsThePlugin) {
+  const std::string path = plugin("faulty_nan_everywhere");
+  const conf::Report report = run("faulty_nan_everywhere", "core.dtypes.f32.forward_eval");
+  ASSERT_EQ(report.results().size(), 1u);
+  std::ifstream maps("/proc/self/maps");
+  std::stringstream text;
+  text << maps.rdbuf();
+  EXPECT_EQ(text.str().find(fs::path(path).filename().string()), std::string::npos)
+      << "the plug-in is mapped into the runner's process";
+}
+
 // Guard pages: before, the guards were 64 bytes and an underflow of 4 KiB wrote unseen into
 // other memory.
 TEST(HostileMemory, UnderflowOfFourKibibytesHitsTheGuardPageAndFailsNamingTheOutput) {
