@@ -11,8 +11,9 @@ Usage: usage_test.py BNCONF SOURCE_ROOT CRASH_ON_LOAD_PLUGIN SHORT_TABLE_PLUGIN
 Before issue 13 (recorded per check): --timeout inf/nan/0/-1, --tier bogus, --shard 0/-1,
 --fixtures twice and the shared report path were accepted; CLI11's own errors exited 105-109;
 the filter never finished; `backends` and `run --backend typo` died with the crashing plug-in;
-the set lacking a file exited 0; the flipped byte crashed run and gen --check; --json /dev/null
-replaced the device node (not run here: it would, as root).
+the set lacking a file exited 0; the flipped byte crashed run and gen --check; a report path
+naming a FIFO or a device was replaced by a regular file (so the refusals here use a FIFO of the
+scratch directory, never a device: an old bnconf run as root would replace /dev/null).
 """
 import json
 import os
@@ -29,8 +30,11 @@ FAILURES = []
 
 def run(*args, env=None, timeout=120):
     start = time.monotonic()
-    done = subprocess.run([BNCONF, *args], capture_output=True, text=True, errors="replace",
-                          env={**os.environ, **(env or {})}, timeout=timeout)
+    try:
+        done = subprocess.run([BNCONF, *args], capture_output=True, text=True, errors="replace",
+                              env={**os.environ, **(env or {})}, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, f"killed after {timeout} s", time.monotonic() - start
     return done.returncode, done.stdout + done.stderr, time.monotonic() - start
 
 
@@ -66,10 +70,12 @@ def main():
         usage_error([*base, "--memory-limit", "0"], "--memory-limit")
         usage_error([*base, "--cpu-limit", "-1"], "--cpu-limit")
         usage_error([*base, "--filter", "x" * 5000], "more than 4096")
-        usage_error([*base, "--expect", "/dev/null"], "not a regular file")
-        usage_error([*base, "--json", "/dev/null"], "/dev/null: is a character device")
+        fifo = scratch / "fifo"
+        os.mkfifo(fifo)
+        usage_error([*base, "--expect", str(fifo)], "not a regular file")
+        usage_error([*base, "--json", str(fifo)], f"{fifo}: is a FIFO")
         usage_error([*base, "--no-such-option"], "no-such-option")
-        usage_error(["check", "--results", "/dev/zero"], "/dev/zero: is a character device")
+        usage_error(["check", "--results", str(fifo)], f"{fifo}: is a FIFO")
 
         status, output, seconds = run(*base, "--tier", "core",
                                       "--filter", "*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?Z", timeout=60)
