@@ -3,6 +3,7 @@
 // end. The child parses and validates; what it accepted comes back as an HDF5 image written by
 // bnconf's own writer (fixture_bytes, results_bytes), which this process then reads, and what
 // it refused comes back as the error lines.
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -80,7 +81,11 @@ ChildLimits parse_limits(const std::string& bytes) {
   ChildLimits limits;
   limits.timeout_seconds = 20 + 2 * static_cast<double>(bytes.size() >> 20);
   limits.cpu_seconds = static_cast<std::uint64_t>(limits.timeout_seconds) + 1;
-  limits.memory_bytes = half_of_physical_memory();
+  // What a valid file can expand to (deflate's ratio is at most about 1032:1) and 2 GiB for the
+  // library: a corrupt length makes libhdf5 allocate gigabytes (found by fuzzing).
+  const std::uint64_t bound = (std::uint64_t{2} << 30) + 1100 * std::uint64_t{bytes.size()};
+  const std::uint64_t half = half_of_physical_memory();
+  limits.memory_bytes = half ? std::min(half, bound) : bound;
   limits.result_bytes = std::uint64_t{8} << 30;
   return limits;
 }
