@@ -4,6 +4,7 @@
 #include <string>
 
 #include "bnconf/adapter.hpp"
+#include "bnconf/ieee/dtype.hpp"
 #include "bnconf/ieee/rounding.hpp"
 
 namespace bnconf::adapter {
@@ -77,6 +78,11 @@ std::size_t channel_count(const bnconf_tensor& tensor) {
 }
 
 std::size_t storage_offset(const bnconf_tensor& tensor, const std::int64_t* index) {
+  if (tensor.layout == BNCONF_STRIDED) {
+    std::int64_t offset = tensor.storage_offset;
+    for (int axis = 0; axis < tensor.rank; ++axis) offset += index[axis] * tensor.strides[axis];
+    return static_cast<std::size_t>(offset);
+  }
   // Axes from slowest to fastest in memory; channels-last moves axis 1 to the end.
   std::size_t offset = 0;
   auto visit = [&](int axis) {
@@ -95,6 +101,7 @@ std::size_t channel_of(const bnconf_tensor& tensor, std::size_t offset) {
   const std::size_t channels = channel_count(tensor);
   if (channels == 0) return 0;
   if (tensor.layout == BNCONF_CHANNELS_LAST || tensor.rank == 2) return offset % channels;
+  // Channels-first, and the channels-first order a strided view is loaded in.
   std::size_t inner = 1;
   for (int axis = 2; axis < tensor.rank; ++axis)
     inner *= static_cast<std::size_t>(tensor.shape[axis]);
@@ -102,15 +109,39 @@ std::size_t channel_of(const bnconf_tensor& tensor, std::size_t offset) {
 }
 
 std::vector<float> load_as_float(const bnconf_tensor& tensor) {
-  std::vector<float> values(element_count(tensor));
-  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(decode(tensor, i));
-  return values;
+  const std::vector<double> values = load_as_double(tensor);
+  return std::vector<float>(values.begin(), values.end());
 }
 
 std::vector<double> load_as_double(const bnconf_tensor& tensor) {
   std::vector<double> values(element_count(tensor));
-  for (std::size_t i = 0; i < values.size(); ++i) values[i] = decode(tensor, i);
+  if (tensor.layout != BNCONF_STRIDED) {
+    for (std::size_t i = 0; i < values.size(); ++i) values[i] = decode(tensor, i);
+    return values;
+  }
+  // A strided view: gather in channels-first (logical row-major) order.
+  std::vector<std::int64_t> index(static_cast<std::size_t>(tensor.rank), 0);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    values[i] = decode(tensor, storage_offset(tensor, index.data()));
+    for (int axis = tensor.rank; axis-- > 0;) {
+      if (++index[static_cast<std::size_t>(axis)] < tensor.shape[axis]) break;
+      index[static_cast<std::size_t>(axis)] = 0;
+    }
+  }
   return values;
+}
+
+bnconf_tensor dense_copy(const bnconf_tensor& tensor, std::vector<unsigned char>& storage) {
+  if (tensor.layout != BNCONF_STRIDED) return tensor;
+  const std::vector<double> values = load_as_double(tensor);
+  const auto dtype = static_cast<bnconf_dtype>(tensor.dtype);
+  storage.assign(values.size() * ieee::storage_bytes(static_cast<ieee::Dtype>(dtype)), 0);
+  // Decoding then encoding the same dtype is exact: the bytes are the view's own.
+  store_from_double(values, dtype, storage.data());
+  bnconf_tensor dense = tensor;
+  dense.data = storage.data();
+  dense.layout = BNCONF_CHANNELS_FIRST;
+  return dense;
 }
 
 void store_from_float(const std::vector<float>& values, bnconf_dtype dtype, void* out) {
@@ -177,8 +208,14 @@ void check_header(const bnconf_tensor& t, const char* name) {
       throw InvalidArgument(what + " has a negative extent on axis " + std::to_string(axis));
     }
   }
-  if (t.layout != BNCONF_CHANNELS_FIRST && t.layout != BNCONF_CHANNELS_LAST) {
+  if (t.layout != BNCONF_CHANNELS_FIRST && t.layout != BNCONF_CHANNELS_LAST &&
+      t.layout != BNCONF_STRIDED) {
     throw InvalidArgument(what + " has unknown layout " + std::to_string(t.layout));
+  }
+  if (t.layout == BNCONF_STRIDED) {
+    bool valid = t.storage_offset >= 0;
+    for (int axis = 0; valid && axis < t.rank; ++axis) valid = t.strides[axis] >= 0;
+    if (!valid) throw InvalidArgument(what + " has a negative stride or storage offset");
   }
   if (t.dtype < BNCONF_F64 || t.dtype > BNCONF_BF16) {
     throw InvalidArgument(what + " has unknown dtype " + std::to_string(t.dtype));

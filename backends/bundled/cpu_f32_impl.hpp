@@ -162,6 +162,18 @@ class Kernels {
  public:
   using Storage = typename Io::Storage;
 
+  // An output element rounded to its storage dtype.
+  static Storage store_output(float value) {
+    Storage stored = Io::store(value);
+    if constexpr (kBug == Bug::truncating_narrowing && !std::is_same_v<Io, F32>) {
+      // BUG: narrows toward zero (the float's low bits dropped, as a shift `bits >> 16` does
+      // for bf16) instead of to nearest-even: where rounding went up in magnitude, step the
+      // encoding's magnitude back by one. Every element stays within an ulp of the right one.
+      if (std::fabs(Io::load(stored)) > std::fabs(value) && std::isfinite(value)) --stored;
+    }
+    return stored;
+  }
+
   static void forward_train(const bnconf_params& params, const bnconf_tensor& x,
                             const bnconf_vector& weight, const bnconf_vector& bias,
                             const bnconf_running* running_in, void* y, bnconf_vector_out batch_mean,
@@ -253,7 +265,7 @@ class Kernels {
     auto* out = static_cast<Storage*>(dx);
     for_each_element(g, [&](std::size_t c, std::size_t i) {
       const float deviation = (Io::load(xs[i]) - moments[c].centre) - moments[c].correction;
-      out[i] = Io::store(input_gradient(coefficients[c], Io::load(dys[i]), deviation));
+      out[i] = store_output(input_gradient(coefficients[c], Io::load(dys[i]), deviation));
     });
     write_weight_gradients(params, g, invstd, sums, dweight, dbias);
   }
@@ -290,7 +302,7 @@ class Kernels {
     });
     auto* out = static_cast<Storage*>(dx);
     for_each_element(
-        g, [&](std::size_t c, std::size_t i) { out[i] = Io::store(Io::load(dys[i]) * scale[c]); });
+        g, [&](std::size_t c, std::size_t i) { out[i] = store_output(Io::load(dys[i]) * scale[c]); });
     write_weight_gradients(params, g, invstd, sums, dweight, dbias);
   }
 
@@ -668,7 +680,7 @@ class Kernels {
           // stores one element past the end of y (and reads one past x).
           const std::size_t end = kBug == Bug::write_past_output ? g.spatial + 1 : g.spatial;
           for (std::size_t i = 0; i < end; ++i) {
-            ys[offset + i] = Io::store(normalised(t, Io::load(xs[offset + i])));
+            ys[offset + i] = store_output(normalised(t, Io::load(xs[offset + i])));
           }
         }
       }
@@ -677,7 +689,7 @@ class Kernels {
       for (std::size_t p = 0; p < positions; ++p) {
         const std::size_t row = p * g.channels;
         for (std::size_t c = 0; c < g.channels; ++c) {
-          ys[row + c] = Io::store(normalised(transforms[c], Io::load(xs[row + c])));
+          ys[row + c] = store_output(normalised(transforms[c], Io::load(xs[row + c])));
         }
       }
     }
@@ -761,9 +773,12 @@ class CpuF32Backend final : public adapter::Backend {
   const char* version() const override { return BNCONF_VERSION; }
 
   bnconf_capabilities capabilities() const override {
-    // Everything but f64: this backend computes in float.
-    return adapter::full_capabilities((1u << BNCONF_F32) | (1u << BNCONF_F16) |
-                                      (1u << BNCONF_BF16));
+    // Everything but f64: this backend computes in float. Strided inputs are copied to dense
+    // memory first (dense_input).
+    bnconf_capabilities c = adapter::full_capabilities((1u << BNCONF_F32) | (1u << BNCONF_F16) |
+                                                       (1u << BNCONF_BF16));
+    c.features |= BNCONF_FEATURE_STRIDED;
+    return c;
   }
 
   void forward_train(const bnconf_params& params, const bnconf_tensor& x,
@@ -774,8 +789,9 @@ class CpuF32Backend final : public adapter::Backend {
     dispatch(x, [&]<class Io>(Io) {
       adapter::validate_call(params, x, nullptr, weight, bias, running_in, Entry::forward_train);
       check_output(x, y.data, "y");
-      Kernels<kBug, Io>::forward_train(params, x, weight, bias, running_in, y.data, batch_mean,
-                                       batch_var, saved_invstd, running_out);
+      std::vector<unsigned char> x_storage;
+      Kernels<kBug, Io>::forward_train(params, dense_input(x, x_storage), weight, bias, running_in,
+                                       y.data, batch_mean, batch_var, saved_invstd, running_out);
     });
   }
 
@@ -785,7 +801,9 @@ class CpuF32Backend final : public adapter::Backend {
     dispatch(x, [&]<class Io>(Io) {
       adapter::validate_call(params, x, nullptr, weight, bias, running, Entry::forward_eval);
       check_output(x, y.data, "y");
-      Kernels<kBug, Io>::forward_eval(params, x, weight, bias, running, y.data);
+      std::vector<unsigned char> x_storage;
+      Kernels<kBug, Io>::forward_eval(params, dense_input(x, x_storage), weight, bias, running,
+                                      y.data);
     });
   }
 
@@ -798,7 +816,10 @@ class CpuF32Backend final : public adapter::Backend {
       adapter::validate_call(params, x, &dy, weight, bnconf_vector{nullptr, 0}, nullptr,
                              Entry::backward_train);
       check_output(x, dx.data, "dx");
-      Kernels<kBug, Io>::backward_train(params, x, dy, weight, dx.data, dweight, dbias);
+      std::vector<unsigned char> x_storage, dy_storage;
+      Kernels<kBug, Io>::backward_train(params, dense_input(x, x_storage),
+                                        dense_input(dy, dy_storage), weight, dx.data, dweight,
+                                        dbias);
     });
   }
 
@@ -810,11 +831,28 @@ class CpuF32Backend final : public adapter::Backend {
       adapter::validate_call(params, x, &dy, weight, bnconf_vector{nullptr, 0}, running,
                              Entry::backward_eval);
       check_output(x, dx.data, "dx");
-      Kernels<kBug, Io>::backward_eval(params, x, dy, weight, running, dx.data, dweight, dbias);
+      std::vector<unsigned char> x_storage, dy_storage;
+      Kernels<kBug, Io>::backward_eval(params, dense_input(x, x_storage),
+                                       dense_input(dy, dy_storage), weight, running, dx.data,
+                                       dweight, dbias);
     });
   }
 
  private:
+  // A strided view (BNCONF_STRIDED) copied into dense channels-first memory, in which the
+  // kernels work (outputs of such a call are dense channels-first too); other tensors as given.
+  static bnconf_tensor dense_input(const bnconf_tensor& t, std::vector<unsigned char>& storage) {
+    if constexpr (kBug == Bug::strided_as_dense) {
+      // BUG: reads a strided view as if it were a dense channels-first buffer starting at
+      // data, ignoring the strides and the storage offset (the sliced / offset input class of
+      // pytorch#174345 and the MPS slicing bugs).
+      bnconf_tensor dense = t;
+      if (t.layout == BNCONF_STRIDED) dense.layout = BNCONF_CHANNELS_FIRST;
+      return dense;
+    }
+    return adapter::dense_copy(t, storage);
+  }
+
   // Runs body(Io{}) for x's dtype; f64 is not this backend's (it computes in float).
   template <class Body>
   static void dispatch(const bnconf_tensor& x, Body&& body) {

@@ -21,6 +21,8 @@ namespace {
 namespace ref = bnconf::reference;
 using adapter::InvalidArgument;
 
+// The layout of a buffer; a strided view is loaded in channels-first order (and the outputs of
+// a call with strided inputs are dense channels-first, adapter.h).
 ref::Layout layout_of(const bnconf_tensor& tensor) {
   return tensor.layout == BNCONF_CHANNELS_LAST ? ref::Layout::channels_last
                                                : ref::Layout::channels_first;
@@ -40,7 +42,8 @@ void check_header(const bnconf_tensor& tensor, const char* name) {
                             " on axis " + std::to_string(axis));
     }
   }
-  if (tensor.layout != BNCONF_CHANNELS_FIRST && tensor.layout != BNCONF_CHANNELS_LAST) {
+  if (tensor.layout != BNCONF_CHANNELS_FIRST && tensor.layout != BNCONF_CHANNELS_LAST &&
+      tensor.layout != BNCONF_STRIDED) {
     throw InvalidArgument(what + " has unknown layout " + std::to_string(tensor.layout));
   }
   if (tensor.dtype < BNCONF_F64 || tensor.dtype > BNCONF_BF16) {
@@ -52,7 +55,7 @@ void check_header(const bnconf_tensor& tensor, const char* name) {
 }
 
 // The ABI buffer (storage order of its layout) as a reference tensor with the same layout, whose
-// data() is in that storage order too.
+// data() is in that storage order too (a strided view: gathered, channels-first).
 ref::Tensor to_tensor(const bnconf_tensor& tensor, const char* name) {
   check_header(tensor, name);
   const ref::Shape shape(tensor.shape, tensor.shape + tensor.rank);
@@ -158,8 +161,10 @@ class ReferenceBackend final : public adapter::Backend {
   const char* version() const override { return BNCONF_VERSION; }
 
   bnconf_capabilities capabilities() const override {
-    return adapter::full_capabilities((1u << BNCONF_F64) | (1u << BNCONF_F32) | (1u << BNCONF_F16) |
-                                      (1u << BNCONF_BF16));
+    bnconf_capabilities c = adapter::full_capabilities(
+        (1u << BNCONF_F64) | (1u << BNCONF_F32) | (1u << BNCONF_F16) | (1u << BNCONF_BF16));
+    c.features |= BNCONF_FEATURE_STRIDED;  // inputs are gathered into the reference's tensors
+    return c;
   }
 
   void forward_train(const bnconf_params& params, const bnconf_tensor& x,

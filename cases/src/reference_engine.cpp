@@ -68,7 +68,8 @@ Gradients ReferenceEngine::backward_train(const CaseSpec& spec, const Array& x, 
                                           const Affine& affine) {
   return rejecting_invalid_input([&] {
     return gradients(ref::backward_train(spec.spec, to_tensor(x, spec.layout),
-                                         to_tensor(dy, spec.layout), params(affine)));
+                                         to_tensor(dy, spec.dy_layout.value_or(spec.layout)),
+                                         params(affine)));
   });
 }
 
@@ -77,7 +78,8 @@ Gradients ReferenceEngine::backward_eval(const CaseSpec& spec, const Array& x, c
                                          const std::optional<Running>& running) {
   return rejecting_invalid_input([&] {
     return gradients(ref::backward_eval(spec.spec, to_tensor(x, spec.layout),
-                                        to_tensor(dy, spec.layout), params(affine),
+                                        to_tensor(dy, spec.dy_layout.value_or(spec.layout)),
+                                        params(affine),
                                         reference_running(running)));
   });
 }

@@ -15,5 +15,7 @@ Action add_check_command(CLI::App& app);
 Action add_backends_command(CLI::App& app);
 Action add_matrix_command(CLI::App& app);
 Action add_schema_command(CLI::App& app);
+Action add_coverage_command(CLI::App& app);
+Action add_fuzz_command(CLI::App& app);
 
 }  // namespace bnconf::cli

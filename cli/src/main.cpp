@@ -16,9 +16,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "bnconf " BNCONF_VERSION);
   app.require_subcommand(1);
   std::vector<bnconf::cli::Action> actions{
-      bnconf::cli::add_run_command(app),    bnconf::cli::add_check_command(app),
-      bnconf::cli::add_gen_command(app),    bnconf::cli::add_backends_command(app),
-      bnconf::cli::add_matrix_command(app), bnconf::cli::add_schema_command(app)};
+      bnconf::cli::add_run_command(app),      bnconf::cli::add_check_command(app),
+      bnconf::cli::add_gen_command(app),      bnconf::cli::add_backends_command(app),
+      bnconf::cli::add_matrix_command(app),   bnconf::cli::add_schema_command(app),
+      bnconf::cli::add_coverage_command(app), bnconf::cli::add_fuzz_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

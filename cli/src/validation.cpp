@@ -60,6 +60,19 @@ CLI::Validator count_in(std::size_t max) {
       "N");
 }
 
+CLI::Validator count_up_to(std::size_t max) {
+  return CLI::Validator(
+      [max](std::string& text) -> std::string {
+        std::size_t value = 0;
+        if (!digits(text, value) || value > max) {
+          return "should be a whole number from 0 to " + std::to_string(max) + ", not '" + text +
+                 "'";
+        }
+        return "";
+      },
+      "N");
+}
+
 CLI::Validator tier_name() {
   return CLI::Validator(
       [](std::string& text) -> std::string {

@@ -14,6 +14,8 @@ namespace bnconf::cli {
 CLI::Validator seconds_in(double max);
 // A whole number in [1, max].
 CLI::Validator count_in(std::size_t max);
+// A whole number in [0, max].
+CLI::Validator count_up_to(std::size_t max);
 // A tier of the tier table.
 CLI::Validator tier_name();
 // An existing regular file (a FIFO or a device would hang or flood the reader).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "abi_values.hpp"
 #include "bnconf/adapter.hpp"
@@ -26,28 +27,51 @@ struct Activation {
   bnconf_tensor view{};
 };
 
+// An activation in the case's dtype: dense in `layout`, or a strided view of that layout
+// (cases::view_geometry) whose padding elements hold NaN, so that a backend reading them as
+// values shows it; in a guarded input buffer of the arena.
 Activation encode_activation(GuardedArena& arena, const std::string& name, const Array& array,
-                             ref::Layout layout, ieee::Dtype dtype) {
+                             ref::Layout layout, ieee::Dtype dtype, cases::View view) {
   Activation a;
-  const ref::Tensor tensor = cases::to_tensor(array, layout);  // storage order in .data()
-  a.buffer = &arena.allocate(tensor.size() * ieee::storage_bytes(dtype), name, Role::input);
-  const std::vector<double> storage(tensor.data(), tensor.data() + tensor.size());
-  adapter::store_from_double(storage, abi_dtype(dtype), a.buffer->data());
-  a.view.data = a.buffer->data();
   a.view.rank = static_cast<std::int32_t>(array.shape.size());
   for (std::size_t i = 0; i < array.shape.size() && i < BNCONF_MAX_RANK; ++i) {
     a.view.shape[i] = static_cast<std::int64_t>(array.shape[i]);
   }
-  a.view.layout = abi_layout(layout);
   a.view.dtype = abi_dtype(dtype);
+  if (view == cases::View::dense) {
+    const ref::Tensor tensor = cases::to_tensor(array, layout);  // storage order in .data()
+    a.buffer = &arena.allocate(tensor.size() * ieee::storage_bytes(dtype), name, Role::input);
+    const std::vector<double> storage(tensor.data(), tensor.data() + tensor.size());
+    adapter::store_from_double(storage, abi_dtype(dtype), a.buffer->data());
+    a.view.layout = abi_layout(layout);
+  } else {
+    const cases::ViewGeometry g = cases::view_geometry(array.shape, layout);
+    std::vector<double> storage(g.span, std::numeric_limits<double>::quiet_NaN());
+    a.view.layout = BNCONF_STRIDED;
+    a.view.storage_offset = g.storage_offset;
+    std::copy(g.strides.begin(), g.strides.end(), a.view.strides);
+    std::vector<std::int64_t> index(array.shape.size(), 0);
+    for (double value : array.values) {  // logical row-major order
+      storage[adapter::storage_offset(a.view, index.data())] = value;
+      for (std::size_t axis = index.size(); axis-- > 0;) {
+        if (++index[axis] < a.view.shape[axis]) break;
+        index[axis] = 0;
+      }
+    }
+    a.buffer = &arena.allocate(storage.size() * ieee::storage_bytes(dtype), name, Role::input);
+    adapter::store_from_double(storage, abi_dtype(dtype), a.buffer->data());
+  }
+  a.view.data = a.buffer->data();
   return a;
 }
 
-// An output activation shaped like `like`, filled with the unwritten poison.
+// An output activation shaped like `like`, filled with the unwritten poison: in its layout,
+// dense channels-first when `like` is a strided view (adapter.h).
 Activation output_activation(GuardedArena& arena, const std::string& name,
                              const bnconf_tensor& like) {
   Activation a;
   a.view = like;
+  if (like.layout == BNCONF_STRIDED) a.view.layout = BNCONF_CHANNELS_FIRST;
   a.buffer = &arena.allocate(
       adapter::element_count(like) * ieee::storage_bytes(static_cast<ieee::Dtype>(like.dtype)),
       name, Role::output);
@@ -234,9 +258,12 @@ CallInputs call_inputs(GuardedArena& arena, const cases::CaseSpec& spec, const A
                        const Array* dy, const cases::Affine& affine,
                        const std::optional<cases::Running>& running) {
   CallInputs in;
-  in.x = encode_activation(arena, "x", x, spec.layout, spec.dtype);
+  in.x = encode_activation(arena, "x", x, spec.layout, spec.dtype, spec.view);
   in.with_dy = dy != nullptr;
-  if (dy) in.dy = encode_activation(arena, "dy", *dy, spec.layout, spec.dtype);
+  if (dy) {
+    in.dy = encode_activation(arena, "dy", *dy, spec.dy_layout.value_or(spec.layout), spec.dtype,
+                              spec.view);
+  }
   in.weight = vector_of(arena, "weight", affine.weight);
   in.with_bias = dy == nullptr;
   if (in.with_bias) in.bias = vector_of(arena, "bias", affine.bias);

@@ -214,6 +214,7 @@ constexpr std::pair<std::uint32_t, const char*> kFeatures[] = {
     {BNCONF_FEATURE_UNTRACKED, "untracked"},
     {BNCONF_FEATURE_VALIDATES_INPUT, "validates_input"},
     {BNCONF_FEATURE_GLOBAL_STATS, "global_stats"},
+    {BNCONF_FEATURE_STRIDED, "strided"},
 };
 
 }  // namespace

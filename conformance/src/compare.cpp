@@ -28,7 +28,11 @@ std::string number(double v) {
 }
 
 // Why element (e expected, a actual) fails against `bound`, or "" when it passes.
-std::string element_failure(double e, double a, double error, double bound) {
+std::string element_failure(double e, double a, double error, double bound, double overflow_at) {
+  if (bound == kAnyValue) return "";
+  if (std::isnan(bound)) {  // kAnyNonFinite
+    return std::isfinite(a) ? "a finite value where a non-finite value is expected" : "";
+  }
   if (std::isnan(e))
     return std::isnan(a) ? "" : "a number where NaN is expected (NaN not propagated)";
   if (std::isinf(e)) {
@@ -37,8 +41,22 @@ std::string element_failure(double e, double a, double error, double bound) {
            (e > 0 ? "+inf" : "-inf") + " is expected";
   }
   if (std::isnan(a)) return "NaN where a finite value is expected";
-  if (std::isinf(a)) return "infinity where a finite value is expected";
+  if (std::isinf(a)) {
+    // Overflow of the storage dtype within the bound: the correctly rounded result.
+    const bool overflows = std::fabs(e) + bound >= overflow_at && (a > 0) == (e > 0);
+    return overflows ? "" : "infinity where a finite value is expected";
+  }
   return error > bound ? "error above bound" : "";
+}
+
+// Whether a wrong formula would fail the element: an expected special value must be matched; a
+// finite one must be nonzero (a zero stays zero under any formula linear in a zero input, e.g.
+// dx for dy = 0) with a bound below half its magnitude (else a wrong sign or a factor of two
+// would pass).
+bool is_informative(double e, double bound) {
+  if (bound == kAnyValue || std::isnan(bound)) return false;
+  if (!std::isfinite(e)) return true;
+  return e != 0 && bound < 0.5 * std::fabs(e);
 }
 
 // The one-line reason of a failed check.
@@ -55,7 +73,8 @@ std::string failure_reason(const OutputCheck& check) {
 }  // namespace
 
 OutputCheck compare_output(const std::string& name, const cases::Array& expected,
-                           const cases::Array& actual, const std::vector<double>& bounds) {
+                           const cases::Array& actual, const std::vector<double>& bounds,
+                           double overflow_at) {
   OutputCheck check;
   check.name = name;
   check.elements = expected.values.size();
@@ -69,13 +88,16 @@ OutputCheck compare_output(const std::string& name, const cases::Array& expected
   for (std::size_t i = 0; i < expected.values.size(); ++i) {
     const double e = expected.values[i];
     const double a = actual.values[i];
-    const double error = std::fabs(a - e);
-    const std::string why = element_failure(e, a, error, bounds[i]);
+    const std::string why = element_failure(e, a, std::fabs(a - e), bounds[i], overflow_at);
+    // A matched special value (NaN for NaN, an accepted infinity) is no error.
+    const bool special = !std::isfinite(e) || !std::isfinite(a);
+    const double error = special && why.empty() ? 0.0 : std::fabs(a - e);
     // The worst element: the largest error relative to its bound; non-finite mismatches first.
     double score = 0;
-    if (std::isfinite(e) && std::isfinite(a)) {
+    if (std::isfinite(e) && std::isfinite(a) && std::isfinite(bounds[i])) {
       score = bounds[i] > 0 ? error / bounds[i] : (error > 0 ? INFINITY : 0);
     }
+    if (is_informative(e, bounds[i])) ++check.informative;
     if (!why.empty()) {
       ++check.out_of_bound;
       if (score <= 1) score = INFINITY;

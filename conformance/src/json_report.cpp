@@ -51,6 +51,15 @@ std::string json_report(const Report& report) {
         output["actual"] = number(o.actual);
       }
       if (!o.reason.empty()) output["reason"] = o.reason;
+      output["informative"] = o.informative;
+      if (const RoundingBias& b = o.rounding_bias; b.elements > 0) {
+        output["rounding_bias"] = {{"elements", b.elements},
+                                   {"mean_ulps", b.mean_ulps},
+                                   {"mean_toward_zero_ulps", b.mean_toward_zero},
+                                   {"spread_ulps", b.spread_ulps},
+                                   {"bound_ulps", b.bound_ulps},
+                                   {"passed", b.passed}};
+      }
       outputs.push_back(output);
     }
     cases.push_back({{"id", r.id},

@@ -39,6 +39,19 @@ std::string layout(const bnconf_capabilities& caps, const Case& c) {
              : "layout " + std::string(reference::to_string(c.spec.layout));
 }
 
+std::string dy_layout(const bnconf_capabilities& caps, const Case& c) {
+  const auto layout = c.spec.dy_layout;
+  return !layout || has(caps.layouts, capability_bit(*layout))
+             ? ""
+             : "layout " + std::string(reference::to_string(*layout)) + " (of dy)";
+}
+
+std::string strided_view(const bnconf_capabilities& caps, const Case& c) {
+  return c.spec.view == cases::View::strided && !has(caps.features, BNCONF_FEATURE_STRIDED)
+             ? "strided inputs (BNCONF_FEATURE_STRIDED)"
+             : "";
+}
+
 // Error cases may have any rank on purpose.
 std::string rank(const bnconf_capabilities& caps, const Case& c) {
   const std::size_t r = c.spec.shape.size();
@@ -118,6 +131,10 @@ const std::vector<Requirement>& requirements() {
        input_validation},
       {"dtype", "the case's dtype among the declared dtypes", dtype},
       {"layout", "the case's layout among the declared layouts", layout},
+      {"dy layout", "dy's own layout, when it differs from x's, among the declared layouts",
+       dy_layout},
+      {"strided view", "a strided (non-contiguous) input needs BNCONF_FEATURE_STRIDED",
+       strided_view},
       {"rank", "the rank of x among the declared ranks (valid cases)", rank},
       {"entry points", "every entry point the operation calls (the operation table's)",
        entry_points},

@@ -23,6 +23,9 @@ constexpr StatusRow kStatuses[] = {
     {S::resource_limit, "resource_limit", true, "error",
      "the case's process exceeded a per-case limit (memory, CPU time, file size or result size; "
      "the message names it); killed"},
+    {S::mistrusted, "mistrusted", false, "",
+     "passed, but no checked element could tell a wrong formula from a right one (outputs empty, "
+     "all zero, or bounds wider than half the value): not evidence of conformance"},
 };
 
 constexpr bool rows_in_enumerator_order() {
@@ -32,7 +35,7 @@ constexpr bool rows_in_enumerator_order() {
   return true;
 }
 static_assert(rows_in_enumerator_order());
-static_assert(std::size(kStatuses) == static_cast<std::size_t>(CaseStatus::resource_limit) + 1);
+static_assert(std::size(kStatuses) == static_cast<std::size_t>(CaseStatus::mistrusted) + 1);
 
 }  // namespace
 
@@ -53,6 +56,10 @@ const std::vector<CaseStatus>& all_statuses() {
 }
 
 bool is_problem(CaseStatus status) { return kStatuses[static_cast<std::size_t>(status)].problem; }
+
+bool within_bounds(CaseStatus status) {
+  return status == CaseStatus::pass || status == CaseStatus::mistrusted;
+}
 
 CaseResult new_result(const cases::Case& c) {
   CaseResult r;

@@ -205,6 +205,26 @@ void judge_unfinished(const cases::Case& c, const IsolatedRun& run, CaseResult& 
   }
 }
 
+// Judges what a case's process returned, or how it ended.
+void judge_run(const cases::Case& c, IsolatedRun& run, CaseResult& result,
+               const ToleranceRule& rule) {
+  if (run.outcome == Outcome::completed) {
+    for (auto& v : run.violations) run.execution.violations.push_back(std::move(v));
+    judge_execution(c, run.execution, result, rule);
+  } else {
+    judge_unfinished(c, run, result, rule);
+  }
+}
+
+// A case the backend does not declare what it needs for: unsupported, not run.
+bool declared_unsupported(const Backend& backend, const cases::Case& c, CaseResult& result) {
+  const std::string missing = unsupported_reason(backend.capabilities(), c);
+  if (missing.empty()) return false;
+  result.status = CaseStatus::unsupported;
+  result.message = "backend does not declare " + missing;
+  return true;
+}
+
 Report run_set(const Backend& backend, const formats::FixtureSet& set, const RunOptions& options,
                RunInfo info) {
   // Every case runs in a process of its own forked from the case host (case_host.hpp), which
@@ -213,24 +233,31 @@ Report run_set(const Backend& backend, const formats::FixtureSet& set, const Run
   for (const auto& c : set.cases) all.push_back(&c);
   CaseHost host(backend, std::move(all));
   return judge_all(set, options, std::move(info), [&](const cases::Case& c, CaseResult& result) {
-    const std::string missing = unsupported_reason(backend.capabilities(), c);
-    if (!missing.empty()) {
-      result.status = CaseStatus::unsupported;
-      result.message = "backend does not declare " + missing;
-      return;
-    }
-    const CaseLimits limits = limits_of(c, options);
-    IsolatedRun run = host.run(static_cast<std::size_t>(&c - set.cases.data()), limits);
-    if (run.outcome == Outcome::completed) {
-      for (auto& v : run.violations) run.execution.violations.push_back(std::move(v));
-      judge_execution(c, run.execution, result, options.rule);
-    } else {
-      judge_unfinished(c, run, result, options.rule);
-    }
+    if (declared_unsupported(backend, c, result)) return;
+    IsolatedRun run =
+        host.run(static_cast<std::size_t>(&c - set.cases.data()), limits_of(c, options));
+    judge_run(c, run, result, options.rule);
   });
 }
 
 }  // namespace
+
+CaseResult run_case(const Backend& backend, const cases::Case& c, const RunOptions& options) {
+  CaseResult result = new_result(c);
+  try {
+    if (declared_unsupported(backend, c, result)) return result;
+    // Forked from this process, not from a case host: the case's process loads a plug-in, this
+    // one never does.
+    IsolatedRun run = run_isolated([&] { return execute_case(backend, c); }, limits_of(c, options));
+    judge_run(c, run, result, options.rule);
+  } catch (const std::exception& e) {
+    // A failure of bnconf itself on this case, as run_backend reports it.
+    result.outputs.clear();
+    result.status = CaseStatus::internal_error;
+    result.message = std::string("bnconf internal error: ") + e.what();
+  }
+  return result;
+}
 
 Report run_backend(const Backend& backend, const RunOptions& options) {
   RunInfo info = backend_info(backend);

@@ -35,7 +35,7 @@ static_assert(static_cast<std::size_t>(cases::ToleranceModel::rejection) + 1 ==
 
 CaseBounds error_model_bounds(const cases::Case& c) {
   const auto model = cases::row_of(c.spec.operation).tolerance;
-  const CaseBounds bounds =
+  CaseBounds bounds =
       kDerivations[static_cast<std::size_t>(model)](c, tm::precision_of(c.spec.dtype));
   for (const auto& [name, expected] : c.expected) {
     const auto it = bounds.find(name);
@@ -44,6 +44,7 @@ CaseBounds error_model_bounds(const cases::Case& c) {
                                   " of case " + c.spec.id);
     }
   }
+  tm::mark_open_elements(c, bounds);
   return bounds;
 }
 

@@ -33,15 +33,19 @@ std::vector<GradSums> grad_sums(const double* x, const double* dy, const Geometr
     s[c].abs_d += std::fabs(dy[i]);
     s[c].gsum += dy[i] * xhat;
     s[c].abs_g += std::fabs(dy[i] * xhat);
-    s[c].rounding += std::fabs(dy[i]) * xhat_rounding(x[i], n, p.u);
+    s[c].rounding += std::fabs(dy[i]) * xhat_rounding(x[i], n, p);
   }
   const double gm = growth(g.m());
+  const auto m = static_cast<double>(g.m());
   for (std::size_t c = 0; c < g.c; ++c) {
     GradSums& t = s[c];
     const Normaliser& n = norms[c];
     t.e_d = gm * p.u * t.abs_d + gm * p.eta;
+    // Underflow: each of the M products dy_i (x_i - c) may round by eta / 2 among the
+    // subnormals and then be scaled by s (sum dy (x - c) times s, as PyTorch's CPU kernel
+    // orders it), so M (s + 1) eta rather than g(M) eta.
     t.e_g = n.invstd * n.e_center * std::fabs(t.d) + n.r_invstd * std::fabs(t.gsum) + t.rounding +
-            (gm + 1.0) * p.u * t.abs_g + gm * p.eta;
+            (gm + 1.0) * p.u * t.abs_g + m * (n.invstd + 1.0) * p.eta;
   }
   return s;
 }
@@ -85,7 +89,7 @@ Bounds backward_train_bounds(const Case& c, const Precision& p) {
     const double xhat = (x.values[i] - n.center) * n.invstd;
     const double bm = t.d / mm, k = t.gsum / mm;
     const double inner =
-        t.e_d / mm + p.u * std::fabs(bm) + xhat_error(x.values[i], n, p.u) * std::fabs(k) +
+        t.e_d / mm + p.u * std::fabs(bm) + xhat_error(x.values[i], n, p) * std::fabs(k) +
         std::fabs(xhat) * (t.e_g / mm + p.u * std::fabs(k)) +
         3.0 * p.u * (std::fabs(dy.values[i]) + std::fabs(bm) + std::fabs(xhat * k));
     const double e = std::fabs(a.gamma[ch]) * n.invstd * inner +

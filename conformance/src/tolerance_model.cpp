@@ -50,13 +50,21 @@ double growth(std::size_t m) {
   return std::ceil(std::log2(mm)) + 2.0 + 0.25 * std::sqrt(mm);
 }
 
+double undetermined_past_one(double relative_error) {
+  return relative_error < 1.0 ? relative_error : std::numeric_limits<double>::infinity();
+}
+
 double finish(double expected, double first_order, Dtype floor_dtype) {
+  // An unbounded error term (a quantity the model cannot determine: invstd where the variance's
+  // error reaches var + eps), alone or met by a zero factor (inf * 0 = NaN): the element is open,
+  // its expected value (finite or not) one of several a correct backend may give.
+  // Where the expected value is itself non-finite, the result must still be non-finite.
+  if (!(first_order < std::numeric_limits<double>::infinity())) {
+    return std::isfinite(expected) ? kAnyValue : kAnyNonFinite;
+  }
   if (!std::isfinite(expected)) return 0.0;
   const double floor = kFloorUlps * ulp(expected, floor_dtype);
-  const double bound = kSafety * first_order + floor;
-  // A NaN here would come from non-finite inputs that do not reach this (finite) output; be
-  // strict rather than silent: the floor alone (never observed on the committed fixtures).
-  return std::isfinite(bound) ? bound : floor;
+  return kSafety * first_order + floor;
 }
 
 Geometry geometry_of(const std::vector<std::size_t>& shape) {
@@ -134,7 +142,7 @@ BatchModel batch_model(const Moments& mo, double eps, const Precision& p) {
     b.norm.invstd = 1.0 / std::sqrt(v);
     // s = 1/sqrt(var + eps): d s / s = -1/2 d var / (var + eps); plus the add, the square root
     // and the division (3 u). eps relative to var matters here: var << eps damps var's error.
-    b.norm.r_invstd = 0.5 * b.e_var / v + 3.0 * u;
+    b.norm.r_invstd = undetermined_past_one(0.5 * b.e_var / v + 3.0 * u);
   }
   // v == 0 (constant channel, eps = 0): the zero rule, invstd = 0 exactly.
   return b;
@@ -147,17 +155,19 @@ Normaliser running_normaliser(double mean, double var, double e_mean, double e_v
   n.e_center = e_mean;
   const double v = var + eps;
   n.invstd = 1.0 / std::sqrt(v);  // inf for v == 0 (IEEE, as the reference): outputs special
-  n.r_invstd = 3.0 * p.u + (e_var > 0 ? 0.5 * e_var / v : 0.0);
+  n.r_invstd = undetermined_past_one(3.0 * p.u + (e_var > 0 ? 0.5 * e_var / v : 0.0));
   return n;
 }
 
-double xhat_rounding(double x, const Normaliser& n, double u) {
-  return n.invstd * u * (std::fabs(x) + std::fabs(n.center));
+// Relative: u (|x| + |center|) s whichever way (x - c) s is evaluated. Absolute: a product that
+// lands among the subnormals rounds by up to eta / 2, not u of itself; x s - c s has two.
+double xhat_rounding(double x, const Normaliser& n, const Precision& p) {
+  return n.invstd * p.u * (std::fabs(x) + std::fabs(n.center)) + 2.0 * p.eta;
 }
 
-double xhat_error(double x, const Normaliser& n, double u) {
+double xhat_error(double x, const Normaliser& n, const Precision& p) {
   const double xhat = (x - n.center) * n.invstd;
-  return n.invstd * n.e_center + std::fabs(xhat) * n.r_invstd + xhat_rounding(x, n, u);
+  return n.invstd * n.e_center + std::fabs(xhat) * n.r_invstd + xhat_rounding(x, n, p);
 }
 
 const Array* find(const std::map<std::string, Array>& arrays, const std::string& name) {
@@ -188,7 +198,7 @@ void add_y_bounds(std::vector<double>& out, const double* x, const double* y_exp
     const std::size_t c = g.channel(i);
     const Normaliser& n = norms[c];
     const double xhat = (x[i] - n.center) * n.invstd;
-    const double e = std::fabs(a.gamma[c]) * xhat_error(x[i], n, p.u) +
+    const double e = std::fabs(a.gamma[c]) * xhat_error(x[i], n, p) +
                      p.u * (std::fabs(a.gamma[c] * xhat) + std::fabs(a.beta[c])) +
                      p.u_out * std::fabs(y_expected[i]);
     out.push_back(finish(y_expected[i], e, p.out));

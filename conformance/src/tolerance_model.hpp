@@ -69,8 +69,15 @@ double ulp(double v, Dtype dtype);
 double growth(std::size_t m);
 
 // Final bound for one element: safety factor on the first-order error, floor of a few ulps of
-// the expected value; 0 for an expected NaN or infinity (the same special value is required).
+// the expected value; 0 for an expected NaN or infinity (the same special value is required);
+// where the first-order error is unbounded (infinite, or NaN from infinity times 0), kAnyValue,
+// or kAnyNonFinite if the expected value is non-finite.
 double finish(double expected, double first_order, Dtype floor_dtype);
+
+// A relative error of 1 or more leaves a quantity undetermined (invstd from a variance whose own
+// error reaches var + eps: subnormal data with eps = 0): +infinity, which makes every bound that
+// depends on it open (finish). Below 1, the relative error itself.
+double undetermined_past_one(double relative_error);
 
 // ---------------------------------------------------------------------------------------------
 // Geometry of an activation of logical shape (N, C, spatial...), row-major.
@@ -124,9 +131,9 @@ Normaliser running_normaliser(double mean, double var, double e_mean, double e_v
 //   |d x_hat_i| <= s e_center + |x_hat_i| r_invstd + s u (|x_i| + |center|).
 // The u |x| s term is the rounding of x * (gamma s) in the fused form y = x * a + (beta - mu a)
 // (PyTorch CPU and many kernels) and of x - center.
-double xhat_rounding(double x, const Normaliser& n, double u);
+double xhat_rounding(double x, const Normaliser& n, const Precision& p);
 
-double xhat_error(double x, const Normaliser& n, double u);
+double xhat_error(double x, const Normaliser& n, const Precision& p);
 
 // ---------------------------------------------------------------------------------------------
 // Inputs shared by the operations.
@@ -205,5 +212,10 @@ Bounds backward_train_bounds(const Case& c, const Precision& p);
 Bounds backward_eval_bounds(const Case& c, const Precision& p);
 Bounds sequence_bounds(const Case& c, const Precision& p);
 Bounds pipeline_bounds(const Case& c, const Precision& p);
+
+// Replaces the bounds of the elements the semantics leave open by the markers kAnyValue and
+// kAnyNonFinite (tolerance.hpp): an empty batch's statistics, and the non-finite results of
+// reductions that met an infinity.
+void mark_open_elements(const Case& c, Bounds& bounds);
 
 }  // namespace bnconf::conformance::tolerance_model

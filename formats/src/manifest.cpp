@@ -82,7 +82,11 @@ std::string canonical_spec_text(const CaseSpec& spec) {
       << "affine=" << spec.spec.affine << '\n'
       << "track_running_stats=" << spec.spec.track_running_stats << '\n'
       << "shape=" << reference::format_shape(spec.shape) << '\n'
-      << "layout=" << reference::to_string(spec.layout) << '\n'
+      << "layout=" << reference::to_string(spec.layout) << '\n';
+  // Written only when present, so that the cases without them keep their checksums.
+  if (spec.dy_layout) out << "dy_layout=" << reference::to_string(*spec.dy_layout) << '\n';
+  if (spec.view != cases::View::dense) out << "view=" << cases::to_string(spec.view) << '\n';
+  out
       << "dtype=" << ieee::to_string(spec.dtype) << '\n'
       << "tags=";
   for (const auto& tag : spec.tags) out << tag << ',';

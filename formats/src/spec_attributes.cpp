@@ -57,8 +57,10 @@ class Attributes {
   std::int64_t integer(const char* name) const {
     return required(hdf5::read_int_attribute(group_, name, where_), name);
   }
-  double number(const char* name) const {
-    return finite(required(hdf5::read_double_attribute(group_, name, where_), name), name);
+  // Finite unless `any` (error cases hold non-finite eps and momentum on purpose).
+  double number(const char* name, bool any = false) const {
+    const double value = required(hdf5::read_double_attribute(group_, name, where_), name);
+    return any ? value : finite(value, name);
   }
   template <class Parse>
   auto named(const char* name, Parse parse, const char* what) const {
@@ -73,9 +75,9 @@ class Attributes {
 };
 
 // momentum_mode and, for the exponential mode, momentum.
-std::optional<double> read_momentum(const Attributes& in) {
+std::optional<double> read_momentum(const Attributes& in, bool any) {
   const std::string mode = in.text("momentum_mode");
-  if (mode == kExponential) return in.number("momentum");
+  if (mode == kExponential) return in.number("momentum", any);
   if (mode != kCumulative) {
     fail("momentum_mode", "should be exponential or cumulative_average not '" + mode + "'");
   }
@@ -141,6 +143,14 @@ void write_spec_attributes(hid_t group, const CaseSpec& spec) {
   hdf5::write_int_list_attribute(group, "shape",
                                  std::vector<std::int64_t>(spec.shape.begin(), spec.shape.end()));
   hdf5::write_string_attribute(group, "layout", std::string(reference::to_string(spec.layout)));
+  // Optional attributes (schema v1, appended): absent means dy in x's layout, a dense view.
+  if (spec.dy_layout) {
+    hdf5::write_string_attribute(group, "dy_layout",
+                                 std::string(reference::to_string(*spec.dy_layout)));
+  }
+  if (spec.view != cases::View::dense) {
+    hdf5::write_string_attribute(group, "view", std::string(cases::to_string(spec.view)));
+  }
   hdf5::write_string_attribute(group, "dtype", std::string(ieee::to_string(spec.dtype)));
   hdf5::write_string_list_attribute(group, "tags", spec.tags);
   hdf5::write_int_attribute(group, "seed", spec.seed);
@@ -163,12 +173,14 @@ CaseSpec read_spec_attributes(hid_t group, const std::string& id) {
   if (!cases::is_tier(spec.tier)) fail("tier", "'" + spec.tier + "' is not a known tier");
   spec.operation = in.named("operation", cases::operation_from_string, "operation");
   spec.spec.preset = in.text("preset");
-  spec.spec.eps = in.number("eps");
-  if (spec.spec.eps < 0 && spec.operation != Operation::error) fail("eps", "should be >= 0");
-  spec.spec.momentum = read_momentum(in);
-  if (spec.spec.momentum && !(*spec.spec.momentum >= 0 && *spec.spec.momentum <= 1) &&
-      spec.operation != Operation::error) {
-    // Out of range is the errors tier's bad_momentum; a valid case cannot hold it.
+  // An error case may hold any eps and momentum, non-finite ones included (bad_eps,
+  // bad_momentum); a valid case only eps >= 0 and momentum in [0, 1].
+  const bool error_case = spec.operation == Operation::error;
+  spec.spec.eps = in.number("eps", error_case);
+  if (!error_case && spec.spec.eps < 0) fail("eps", "should be >= 0");
+  spec.spec.momentum = read_momentum(in, error_case);
+  if (!error_case && spec.spec.momentum &&
+      !(*spec.spec.momentum >= 0 && *spec.spec.momentum <= 1)) {
     fail("momentum", "should be in [0, 1] not " + reference::shortest_decimal(*spec.spec.momentum));
   }
   spec.spec.momentum_convention = in.named(
@@ -185,6 +197,12 @@ CaseSpec read_spec_attributes(hid_t group, const std::string& id) {
                       std::to_string(spec.shape.size()));
   }
   spec.layout = in.named("layout", reference::layout_from_string, "layout");
+  if (auto text = hdf5::read_string_attribute(group, "dy_layout", in.where())) {
+    spec.dy_layout = parsed(*text, "dy_layout", reference::layout_from_string, "layout");
+  }
+  if (auto text = hdf5::read_string_attribute(group, "view", in.where())) {
+    spec.view = parsed(*text, "view", cases::view_from_string, "view");
+  }
   spec.dtype = in.named("dtype", ieee::dtype_from_string, "dtype");
   spec.tags = hdf5::read_string_list_attribute(group, "tags", in.where())
                   .value_or(std::vector<std::string>{});

@@ -1,4 +1,4 @@
-#include "build_case.hpp"
+#include "bnconf/generators/build_case.hpp"
 
 #include <cmath>
 #include <limits>

@@ -1,12 +1,14 @@
 #include "bnconf/generators/catalogue.hpp"
 
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
 #include "bnconf/cases/tiers.hpp"
 #include "bnconf/formats/manifest.hpp"
 #include "bnconf/reference/spec.hpp"
+#include "bnconf/generators/covering_array.hpp"
 
 namespace bnconf::generators {
 namespace {
@@ -25,6 +27,8 @@ const std::set<std::string> kCaseKeys{"name",
                                       "track_running_stats",
                                       "shape",
                                       "layout",
+                                      "dy_layout",
+                                      "view",
                                       "dtype",
                                       "steps",
                                       "data",
@@ -55,10 +59,26 @@ std::string id_part(const std::string& key, const Json& value) {
     return value.is_string() ? "m_" + value.get<std::string>()
                              : "m" + reference::shortest_decimal(value.get<double>());
   }
-  if (key == "eps") return "eps" + reference::shortest_decimal(value.get<double>());
+  if (key == "eps") {
+    return "eps" + (value.is_string() ? value.get<std::string>()
+                                      : reference::shortest_decimal(value.get<double>()));
+  }
   if (key == "steps") return std::to_string(value.get<int>()) + "_steps";
   if (value.is_string()) return value.get<std::string>();
   return key + value.dump();
+}
+
+// A number, or one of the strings "nan", "inf", "-inf" (JSON has no special values; error cases
+// use them for eps and momentum).
+double number(const Json& value, const char* key, const std::string& where) {
+  if (value.is_number()) return value.get<double>();
+  if (value.is_string()) {
+    const std::string text = value.get<std::string>();
+    if (text == "nan") return std::numeric_limits<double>::quiet_NaN();
+    if (text == "inf") return std::numeric_limits<double>::infinity();
+    if (text == "-inf") return -std::numeric_limits<double>::infinity();
+  }
+  fail(where, std::string(key) + " should be a number, \"nan\", \"inf\" or \"-inf\"");
 }
 
 template <class T, class Parse>
@@ -79,15 +99,13 @@ cases::CaseSpec to_spec(const Json& c, const std::string& id, const std::string&
   spec.operation =
       parse_name<cases::Operation>(c, "operation", cases::operation_from_string, where);
   spec.spec = reference::preset(c.value("preset", std::string("pytorch")));
-  if (c.contains("eps")) spec.spec.eps = c["eps"].get<double>();
+  if (c.contains("eps")) spec.spec.eps = number(c["eps"], "eps", where);
   if (c.contains("momentum")) {
     const Json& m = c["momentum"];
     if (m.is_string() && m.get<std::string>() == "none") {
       spec.spec.momentum = std::nullopt;
-    } else if (m.is_number()) {
-      spec.spec.momentum = m.get<double>();
     } else {
-      fail(where, "momentum should be a number or \"none\"");
+      spec.spec.momentum = number(m, "momentum", where);
     }
   }
   if (c.contains("momentum_convention")) {
@@ -102,6 +120,13 @@ cases::CaseSpec to_spec(const Json& c, const std::string& id, const std::string&
   spec.spec.track_running_stats = c.value("track_running_stats", true);
   spec.shape = c.at("shape").get<std::vector<std::size_t>>();
   spec.layout = parse_name<reference::Layout>(c, "layout", reference::layout_from_string, where);
+  if (c.contains("dy_layout")) {
+    spec.dy_layout =
+        parse_name<reference::Layout>(c, "dy_layout", reference::layout_from_string, where);
+  }
+  if (c.contains("view")) {
+    spec.view = parse_name<cases::View>(c, "view", cases::view_from_string, where);
+  }
   spec.dtype = parse_name<ieee::Dtype>(c, "dtype", ieee::dtype_from_string, where);
   spec.steps = c.value("steps", 1);
   if (c.contains("expected_error")) {
@@ -143,6 +168,45 @@ std::vector<std::vector<std::pair<std::string, Json>>> combinations(const Json& 
   return result;
 }
 
+// The rows of a strength-2 covering array of the axes (covering_array.hpp), as combinations.
+std::vector<std::vector<std::pair<std::string, Json>>> pairwise_combinations(const Json& axes) {
+  std::vector<std::pair<std::string, Json>> listed;
+  std::vector<std::size_t> sizes;
+  for (const auto& [key, values] : axes.items()) {
+    listed.emplace_back(key, values);
+    sizes.push_back(values.size());
+  }
+  std::vector<std::vector<std::pair<std::string, Json>>> result;
+  for (const auto& row : pairwise_rows(sizes)) {
+    std::vector<std::pair<std::string, Json>> combination;
+    for (std::size_t axis = 0; axis < row.size(); ++axis) {
+      combination.emplace_back(listed[axis].first, listed[axis].second[row[axis]]);
+    }
+    result.push_back(std::move(combination));
+  }
+  return result;
+}
+
+CatalogueEntry make_entry(const Json& c, const std::string& id, const std::string& tier,
+                          const std::vector<std::string>& group_tags,
+                          const std::string& description, bool on_demand) {
+  for (const auto& [key, value] : c.items()) {
+    if (!kCaseKeys.count(key)) fail(id, "unknown key \"" + key + "\"");
+  }
+  CatalogueEntry out;
+  try {
+    out.spec = to_spec(c, id, tier, group_tags, description);
+  } catch (const Json::exception& e) {
+    fail(id, e.what());
+  } catch (const reference::BatchNormError& e) {
+    fail(id, e.what());
+  }
+  out.data = c.value("data", Json::object());
+  out.mutate = c.value("mutate", Json::object());
+  out.on_demand = on_demand;
+  return out;
+}
+
 void expand_group(const Json& group, std::vector<CatalogueEntry>& entries,
                   std::set<std::string>& ids) {
   const std::string name = group.at("name").get<std::string>();
@@ -152,14 +216,22 @@ void expand_group(const Json& group, std::vector<CatalogueEntry>& entries,
   const Json base = group.value("base", Json::object());
   const Json cases = group.value("cases", Json::array({Json::object()}));
   const Json product = group.value("product", Json::object());
-  if (!product.is_object()) fail(where, "product should be an object of lists");
-  for (const auto& [key, values] : product.items()) {
-    if (!values.is_array() || values.empty()) fail(where, "product." + key + " should be a list");
+  const Json pairwise = group.value("pairwise", Json::object());
+  for (const auto& [axes, label] : {std::pair{product, "product"}, std::pair{pairwise, "pairwise"}}) {
+    if (!axes.is_object()) fail(where, std::string(label) + " should be an object of lists");
+    for (const auto& [key, values] : axes.items()) {
+      if (!values.is_array() || values.empty()) {
+        fail(where, std::string(label) + "." + key + " should be a non-empty list");
+      }
+    }
   }
+  if (!product.empty() && !pairwise.empty()) fail(where, "has both product and pairwise axes");
+  // Every combination of the product axes, or the rows of a covering array of the pairwise ones.
+  const auto combos = pairwise.empty() ? combinations(product) : pairwise_combinations(pairwise);
   const auto group_tags = group.value("tags", std::vector<std::string>{});
   const std::string description = group.value("description", std::string());
   for (const auto& entry : cases) {
-    for (const auto& combination : combinations(product)) {
+    for (const auto& combination : combos) {
       Json c = base;
       c.update(entry);
       std::string id = tier + "." + name;
@@ -169,22 +241,9 @@ void expand_group(const Json& group, std::vector<CatalogueEntry>& entries,
         id += '.';
         id += id_part(key, value);
       }
-      for (const auto& [key, value] : c.items()) {
-        if (!kCaseKeys.count(key)) fail(id, "unknown key \"" + key + "\"");
-      }
       if (!ids.insert(id).second) fail(id, "duplicate case id");
-      CatalogueEntry out;
-      try {
-        out.spec = to_spec(c, id, tier, group_tags, description);
-      } catch (const Json::exception& e) {
-        fail(id, e.what());
-      } catch (const reference::BatchNormError& e) {
-        fail(id, e.what());
-      }
-      out.data = c.value("data", Json::object());
-      out.mutate = c.value("mutate", Json::object());
-      out.on_demand = group.value("on_demand", false);
-      entries.push_back(std::move(out));
+      entries.push_back(
+          make_entry(c, id, tier, group_tags, description, group.value("on_demand", false)));
     }
   }
 }
@@ -208,6 +267,12 @@ Catalogue load_catalogue(const std::string& path) {
   std::set<std::string> ids;
   for (const auto& group : json.at("groups")) expand_group(group, catalogue.entries, ids);
   return catalogue;
+}
+
+CatalogueEntry entry_from_json(const Json& case_object, const std::string& id,
+                               const std::string& tier, bool on_demand) {
+  if (!cases::is_tier(tier)) fail(id, "tier '" + tier + "' is not one of the tier table's");
+  return make_entry(case_object, id, tier, {}, "", on_demand);
 }
 
 std::string default_catalogue_path() { return BNCONF_SOURCE_DIR "/generators/catalogue.json"; }

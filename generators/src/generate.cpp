@@ -12,7 +12,7 @@
 #include "bnconf/formats/manifest.hpp"
 #include "bnconf/generators/catalogue.hpp"
 #include "bnconf/version.h"
-#include "build_case.hpp"
+#include "bnconf/generators/build_case.hpp"
 
 namespace bnconf::generators {
 namespace {
@@ -102,6 +102,13 @@ void compare_arrays(const std::string& where, const char* section,
 }  // namespace
 
 std::string generator_version() { return BNCONF_VERSION; }
+
+void write_case_set(const std::vector<Case>& cases, const std::string& provenance,
+                    const std::string& out_dir) {
+  std::map<std::string, std::vector<Case>> tiers;
+  for (const Case& c : cases) tiers[c.spec.tier].push_back(c);
+  write_all(tiers, provenance, out_dir, /*merge=*/false);
+}
 
 GenerateSummary generate(const GenerateOptions& options, const std::string& out_dir) {
   const auto start = std::chrono::steady_clock::now();

@@ -113,7 +113,14 @@ reference::Tensor draw_tensor(const Json& recipe, const std::vector<std::size_t>
 reference::AffineParams draw_params(const Json& recipe, std::size_t channels, ieee::Dtype dtype,
                                     std::uint64_t seed) {
   reference::AffineParams params = reference::default_affine(channels);
-  if (recipe.value("kind", std::string("random")) == "random") {
+  const std::string kind = recipe.value("kind", std::string("random"));
+  if (kind == "values") {
+    // The same gamma and beta in every channel (zero or negative gamma, large beta).
+    for (std::size_t c = 0; c < channels; ++c) {
+      params.weight(c) = ieee::round_to(special_value(recipe.at("weight")), dtype);
+      params.bias(c) = ieee::round_to(special_value(recipe.at("bias")), dtype);
+    }
+  } else if (kind == "random") {
     rnd::Stream draws(seed, static_cast<std::uint64_t>(TensorId::params));
     for (std::size_t c = 0; c < channels; ++c) {
       auto element = draws.element(c);
@@ -144,6 +151,8 @@ reference::RunningStats draw_running(const Json& recipe, std::size_t channels, i
     }
     running.num_batches_tracked =
         static_cast<std::int64_t>(rnd::uniform_int(draws.element(channels), 6));
+    // A counter at a type's limit (int32, the doubles' 2^53) with random statistics.
+    if (recipe.contains("count")) running.num_batches_tracked = recipe.at("count").get<std::int64_t>();
   } else if (kind == "values") {
     for (std::size_t c = 0; c < channels; ++c) {
       running.mean(c) = ieee::round_to(special_value(recipe.at("mean")), dtype);

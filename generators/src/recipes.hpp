@@ -13,8 +13,9 @@
 //            optional "inject": [{"value": "nan" | "inf" | "-inf" | number, "element": k}]
 //            (k: index in logical row-major order)
 //   params:  {"kind": "random"} gamma = +-U(0.5, 2), beta = U(-1, 1); {"kind": "default"} 1, 0;
+//            {"kind": "values", "weight": w, "bias": b} the same in every channel;
 //            optional "weight_inject" / "bias_inject": [{"value": ..., "element": c}]
-//   running: {"kind": "random"} mean N(0, 1), var U(0.5, 2), counter U{0..5};
+//   running: {"kind": "random"} mean N(0, 1), var U(0.5, 2), counter U{0..5} (or "count": n);
 //            {"kind": "default"} 0, 1, 0; {"kind": "values", "mean": m, "var": v, "count": n}
 #pragma once
 

@@ -11,6 +11,7 @@
 #include "bnconf/ieee/rounding.hpp"
 
 #include <bit>
+#include <cmath>
 #include <cfloat>
 #include <limits>
 
@@ -120,6 +121,12 @@ double decode16(std::uint16_t h, const FloatFormat& f) {
 }  // namespace
 
 double round_to(double x, Dtype dtype) { return round_to_format(x, format_of(dtype)); }
+
+double overflow_threshold(Dtype dtype) {
+  if (dtype == Dtype::f64) return std::numeric_limits<double>::infinity();
+  const FloatFormat f = format_of(dtype);
+  return std::ldexp(2.0 - std::ldexp(1.0, -f.digits), f.max_exponent);
+}
 
 double to_f32(double x) { return round_to(x, Dtype::f32); }
 double to_f16(double x) { return round_to(x, Dtype::f16); }

@@ -258,3 +258,25 @@ TEST(IsRepresentable, Examples) {
 }
 
 }  // namespace
+
+namespace {
+
+using bnconf::ieee::Dtype;
+
+// Round-to-nearest sends a magnitude to infinity exactly from the threshold on: just below it
+// rounds to the largest finite value (f16: 65519.99 -> 65504, 65520 -> inf).
+TEST(OverflowThreshold, JustBelowRoundsToMaxFiniteAndTheThresholdToInfinity) {
+  using bnconf::ieee::max_finite;
+  using bnconf::ieee::overflow_threshold;
+  using bnconf::ieee::round_to;
+  EXPECT_EQ(overflow_threshold(Dtype::f16), 65520.0);
+  for (const Dtype d : {Dtype::f32, Dtype::f16, Dtype::bf16}) {
+    const double t = overflow_threshold(d);
+    EXPECT_EQ(round_to(std::nextafter(t, 0.0), d), max_finite(d));
+    EXPECT_EQ(round_to(t, d), std::numeric_limits<double>::infinity());
+    EXPECT_EQ(round_to(-t, d), -std::numeric_limits<double>::infinity());
+  }
+  EXPECT_EQ(overflow_threshold(Dtype::f64), std::numeric_limits<double>::infinity());
+}
+
+}  // namespace

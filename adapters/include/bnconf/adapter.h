@@ -23,8 +23,9 @@
  *   the errors tier) or BNCONF_BACKEND_ERROR (anything else), and may write a NUL-terminated
  *   explanation into message (at most message_size bytes).
  * - The runner calls a backend from one thread at a time, in a child process per case.
- * - Versioning: fields are only ever appended; every struct starts with struct_size so that
- *   both sides can tell which fields the other knows.
+ * - Versioning: fields are only ever appended; every struct but bnconf_tensor starts with
+ *   struct_size so that both sides can tell which fields the other knows. bnconf_tensor's
+ *   appended fields are read only for a layout value that a backend must declare support for.
  */
 #ifndef BNCONF_ADAPTER_H
 #define BNCONF_ADAPTER_H
@@ -53,7 +54,12 @@ typedef enum bnconf_dtype {
   BNCONF_BF16 = 3
 } bnconf_dtype;
 
-typedef enum bnconf_layout { BNCONF_CHANNELS_FIRST = 0, BNCONF_CHANNELS_LAST = 1 } bnconf_layout;
+typedef enum bnconf_layout {
+  BNCONF_CHANNELS_FIRST = 0,
+  BNCONF_CHANNELS_LAST = 1,
+  /* Appended: an input given as a strided view (BNCONF_FEATURE_STRIDED); see bnconf_tensor. */
+  BNCONF_STRIDED = 2
+} bnconf_layout;
 
 typedef enum bnconf_momentum_convention {
   BNCONF_WEIGHTS_BATCH = 0,  /* new = (1 - m) old + m batch   (PyTorch, cuDNN, TF) */
@@ -83,6 +89,10 @@ typedef enum bnconf_var_estimator {
  * but not RUNNING_STATS is judged on y and the batch statistics of training cases that track
  * running statistics; their running outputs are reported as not checked. */
 #define BNCONF_FEATURE_GLOBAL_STATS (1u << 6)
+/* Appended: accepts x and dy as strided views with a storage offset (layout BNCONF_STRIDED, a
+ * non-contiguous tensor such as a slice of a larger one). Outputs of such a call are dense and
+ * channels-first. Without it, cases with strided inputs are unsupported. */
+#define BNCONF_FEATURE_STRIDED (1u << 7)
 
 typedef struct bnconf_capabilities {
   uint32_t struct_size;
@@ -113,10 +123,17 @@ typedef struct bnconf_tensor {
   int64_t shape[BNCONF_MAX_RANK]; /* logical (N, C, spatial...) */
   int32_t layout;                 /* bnconf_layout */
   int32_t dtype;                  /* bnconf_dtype */
+  /* Appended fields, read only when layout == BNCONF_STRIDED (a backend that does not declare
+   * BNCONF_FEATURE_STRIDED never sees that layout): logical element (i0, i1, ...) is at
+   * ((const T*)data)[storage_offset + i0 * strides[0] + i1 * strides[1] + ...]; strides and
+   * offset count elements, strides >= 0. Elements between those positions are not the
+   * tensor's and must not be read as its values nor written. */
+  int64_t strides[BNCONF_MAX_RANK];
+  int64_t storage_offset;
 } bnconf_tensor;
 
 typedef struct bnconf_tensor_out {
-  void* data; /* same shape, layout and dtype as x */
+  void* data; /* same shape, layout and dtype as x (channels-first when x is strided) */
 } bnconf_tensor_out;
 
 typedef struct bnconf_vector {

@@ -31,18 +31,25 @@ bnconf_capabilities full_capabilities(std::uint32_t dtypes);
 std::size_t element_count(const bnconf_tensor& tensor);
 // Channel count C = shape[1] (0 for rank < 2).
 std::size_t channel_count(const bnconf_tensor& tensor);
-// Storage offset of logical index `index` (rank entries) in the tensor's layout.
+// Storage offset of logical index `index` (rank entries) in the tensor's layout (for a strided
+// view: storage_offset + index . strides).
 std::size_t storage_offset(const bnconf_tensor& tensor, const std::int64_t* index);
 
-// The tensor's elements as float / double in storage order (f16 and bf16 decoded).
+// The tensor's elements as float / double in storage order (f16 and bf16 decoded); for a
+// strided view (BNCONF_STRIDED) in channels-first order, as a dense copy would hold them.
 std::vector<float> load_as_float(const bnconf_tensor& tensor);
 std::vector<double> load_as_double(const bnconf_tensor& tensor);
+
+// A dense channels-first copy of a strided view (BNCONF_STRIDED), its elements' bytes kept in
+// `storage`; any other tensor is returned as it is. What a backend that computes on dense
+// memory does with a non-contiguous input (PyTorch's .contiguous()).
+bnconf_tensor dense_copy(const bnconf_tensor& tensor, std::vector<unsigned char>& storage);
 // Writes values (storage order) into out, encoded in `dtype` (rounded to nearest even).
 void store_from_float(const std::vector<float>& values, bnconf_dtype dtype, void* out);
 void store_from_double(const std::vector<double>& values, bnconf_dtype dtype, void* out);
 
-// Channel of every storage offset: for channels-first (offset / inner) % C, for channels-last
-// offset % C.
+// Channel of every storage offset: for channels-first (and the channels-first order in which
+// strided views are loaded) (offset / inner) % C, for channels-last offset % C.
 std::size_t channel_of(const bnconf_tensor& tensor, std::size_t offset);
 
 // Throws InvalidArgument with a PyTorch-style message unless the call's shapes and parameters
@@ -57,7 +64,8 @@ enum class Entry { forward_train, forward_eval, backward_train, backward_eval };
 
 // Every check a backend makes before computing, so that the errors tier gets
 // BNCONF_INVALID_ARGUMENT wherever the reference rejects the call: what the ABI header leaves
-// open (rank, negative extents, unknown layout or dtype, elements without data, vectors with a
+// open (rank, negative extents, unknown layout or dtype, negative strides or storage offset of a
+// strided view, elements without data, vectors with a
 // negative length or without data, unknown momentum convention or estimator), validate's
 // PyTorch-style checks, and what validate leaves to the caller (weight and bias empty without
 // affine, running statistics absent when not tracking and present for a tracked training step,

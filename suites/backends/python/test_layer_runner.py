@@ -143,7 +143,7 @@ def test_numpy_layer_passes(bnconf, out):
     # neither momentum nor eps nor vector lengths): anything else is a runner bug
     import json
     failed = [c["id"] for c in json.load(open(report))["cases"]
-              if c["status"] not in ("pass", "unsupported")]
+              if c["status"] not in ("pass", "mistrusted", "unsupported")]
     assert all(case_id.startswith("errors.") for case_id in failed), failed
     passed = int(last.split(" pass:")[1].split()[0])
     assert passed >= 200, last  # eval, gradients, keras/onnx sequences, untracked training

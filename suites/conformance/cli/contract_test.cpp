@@ -35,7 +35,9 @@ TEST(Contract, ReferenceRunPassesEveryCaseWithTheContractJson) {
     ASSERT_TRUE(summary.contains(s)) << s;
   }
   EXPECT_GE(summary["pass"].get<int>(), 300);
-  EXPECT_EQ(summary["pass"].get<std::size_t>(), json["cases"].size());
+  // Every case passes; those whose outputs cannot discriminate are counted as mistrusted.
+  EXPECT_EQ(summary["pass"].get<std::size_t>() + summary["mistrusted"].get<std::size_t>(),
+            json["cases"].size());
   for (const auto& c : json["cases"]) {
     ASSERT_TRUE(c.contains("id") && c.contains("tier") && c.contains("status")) << c.dump();
     if (c["tier"] == "errors") continue;
@@ -62,7 +64,8 @@ TEST(Contract, CheckJudgesAResultsFileWithTheSameRules) {
   const fs::path path = scratch(".h5");
   bnconf::formats::write_results_file(path.string(), results);
   const Report good = check_results(path.string(), options);
-  EXPECT_EQ(good.counts().at(CaseStatus::pass), good.results().size());
+  EXPECT_EQ(good.counts().at(CaseStatus::pass) + good.counts().at(CaseStatus::mistrusted),
+            good.results().size());
   EXPECT_EQ(good.info().backend_name, "results-writer");
 
   const std::string victim = "ieee.special_values.weight_nan.forward_eval.channels_first";

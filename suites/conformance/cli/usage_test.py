@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """The command line under hostile values (issue 13), run as a user would: every bad value is
-refused with exit status 2 and one message naming it; a backtracking-prone filter finishes; a
-plug-in that crashes on load neither kills `bnconf backends` nor `run`; an unknown backend name
-loads nothing; a fixture set that lacks a file its manifest lists, or holds a file that crashes
-libhdf5, fails the run with the file named and a complete report; gen --check survives that
-file; a closed standard output does not cost the report.
+refused with exit status 2 and one message naming it (`run` and `fuzz`); a backtracking-prone
+filter finishes; a plug-in that crashes on load neither kills `bnconf backends` nor `run` nor
+`fuzz`; an unknown backend name loads nothing; a fixture set that lacks a file its manifest
+lists, or holds a file that crashes libhdf5, fails the run with the file named and a complete
+report; gen --check survives that file; a closed standard output does not cost the report.
 
 Usage: usage_test.py BNCONF SOURCE_ROOT CRASH_ON_LOAD_PLUGIN SHORT_TABLE_PLUGIN
 
@@ -76,6 +76,13 @@ def main():
         usage_error([*base, "--json", str(fifo)], f"{fifo}: is a FIFO")
         usage_error([*base, "--no-such-option"], "no-such-option")
         usage_error(["check", "--results", str(fifo)], f"{fifo}: is a FIFO")
+        fuzz = ["fuzz", "--backend", "cpu-f32"]
+        for option, value in (("--timeout", "nan"), ("--seconds", "inf"), ("--cases", "0"),
+                              ("--max-elements", "-1"), ("--memory-limit", "0"),
+                              ("--cpu-limit", "-1"), ("--max-shrink-runs", "x"),
+                              ("--stop-after", "-2")):
+            usage_error([*fuzz, option, value], option)
+        usage_error([*fuzz, "--cases", "1", "--json", str(fifo)], f"{fifo}: is a FIFO")
 
         status, output, seconds = run(*base, "--tier", "core",
                                       "--filter", "*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?Z", timeout=60)
@@ -97,6 +104,11 @@ def main():
               f"exit {status}: {output}")
         status, output, _ = run("run", "--backend", CRASH_ON_LOAD)
         check("run --backend <crashing plug-in> is an error naming it",
+              status == 2 and CRASH_ON_LOAD in output and "failed" in output,
+              f"exit {status}: {output}")
+
+        status, output, _ = run("fuzz", "--backend", CRASH_ON_LOAD, "--cases", "1")
+        check("fuzz --backend <crashing plug-in> is an error naming it",
               status == 2 and CRASH_ON_LOAD in output and "failed" in output,
               f"exit {status}: {output}")
 

@@ -109,7 +109,10 @@ TEST_P(SuiteCatchesMutant, SomeCommittedCaseFailsItAndNoCaseCrashesOrTimesOut) {
   // Same capabilities as cpu-f32, hence the same cases executed as in the control run.
   ASSERT_EQ(conf::describe_capabilities(backend.capabilities()), capabilities_of("cpu-f32"));
 
-  const conf::Report report = conf::run_backend(backend, full_run());
+  // The report feeds docs/mutation.md (scripts/mutation-table, ctest docs.mutation_table_*).
+  conf::RunOptions options = full_run();
+  options.reports["json"] = std::string(BNCONF_MUTATION_REPORTS_DIR) + "/" + name + ".json";
+  const conf::Report report = conf::run_backend(backend, options);
   ASSERT_EQ(report.results().size(), report.info().selected) << "the run stopped early";
   ASSERT_GT(report.results().size(), 0u);
 

@@ -267,6 +267,19 @@ TEST(Isolation, ValuesThatDoNotFillTheirShapeAreRejected) {
   EXPECT_FALSE(deserialise(serialise(e), back));
 }
 
+// An empty batch (an open element of the tolerance model) has outputs with no values, whatever
+// the extents before the empty one. Before: [1, 1, 0] was rejected as values that do not fill
+// their shape, and every empty-batch case was a crash ("returned a malformed result").
+TEST(Isolation, EmptyOutputsComeBackIntact) {
+  Execution e;
+  e.outputs["y"] = {{1, 1, 0}, {}};
+  e.outputs["dx"] = {{3, 0, 5}, {}};
+  e.outputs["batch_mean"] = {{1}, {0.5}};
+  Execution back;
+  ASSERT_TRUE(deserialise(serialise(e), back));
+  EXPECT_EQ(back.outputs, e.outputs);
+}
+
 TEST(Isolation, TextFromTheCaseProcessArrivesAsOnePrintableLine) {
   Execution e;
   e.message = "line one\nline two \x1B[31m \xFF";

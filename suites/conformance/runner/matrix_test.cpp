@@ -52,7 +52,8 @@ std::string write_report(const std::string& name, const std::string& backend,
 TEST(Matrix, CountsFailuresAndExplanationsComeFromTheReports) {
   auto wrong_y = result("core.a.f32", "core", "f32", CaseStatus::fail);
   wrong_y.outputs.push_back(
-      {"y", 60, 12, false, 3.5e-5, 2.5e-7, "[0, 1, 2]", 0.5, 0.500035, "error above bound"});
+      {"y", 60, 12, false, 3.5e-5, 2.5e-7, "[0, 1, 2]", 0.5, 0.500035, "error above bound", 60,
+       {}});
   wrong_y.expected_failure = "precision: accumulates in bf16";
   auto crashed = result("ieee.b.bf16", "ieee", "bf16", CaseStatus::crash);
   crashed.message = "killed by signal 11";

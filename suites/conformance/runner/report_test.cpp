@@ -1,8 +1,8 @@
-// Reports: the JSON carries the contract's fields and stays valid after every case; JUnit and
-// the count line agree with it. Whatever the text (invalid UTF-8, control characters, markup)
-// both stay valid; a run that did not finish is visible in JUnit; a destination that is not a
-// regular file is refused, two runs cannot write one report, and a write that fails keeps the
-// last complete report and says where.
+// Reports: the JSON carries the contract's fields and stays valid after every rewrite; JUnit and
+// the count line agree with it; rewrites are throttled but the last one holds every case.
+// Whatever the text (invalid UTF-8, control characters, markup) both stay valid; a run that did
+// not finish is visible in JUnit; a destination that is not a regular file is refused, two runs
+// cannot write one report, and a write that fails keeps the last complete report and says where.
 #include "bnconf/conformance/report.hpp"
 
 #include <gtest/gtest.h>
@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -35,7 +36,7 @@ CaseResult result(const char* id, CaseStatus status) {
   if (status == CaseStatus::fail) {
     r.message = "out of bound: y";
     r.outputs.push_back(
-        {"y", 24, 3, false, 0.5, 1e-6, "[1, 2, 3]", 0.25, 0.75, "error above bound"});
+        {"y", 24, 3, false, 0.5, 1e-6, "[1, 2, 3]", 0.25, 0.75, "error above bound", 24, {}});
   }
   return r;
 }
@@ -45,12 +46,12 @@ nlohmann::json read_json(const fs::path& path) {
   return nlohmann::json::parse(in);
 }
 
-TEST(Report, JsonIsValidAfterEveryCaseAndCompleteAtTheEnd) {
+TEST(Report, JsonIsValidAfterEveryRewriteAndCompleteAtTheEnd) {
   const fs::path dir = fs::temp_directory_path() / ("bnconf-report-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path json = dir / "r.json", junit = dir / "r.xml";
   Report report({"mine", "1.2", "./libmine.so", {"fixtures"}, 3, {}},
-                {{"json", json.string()}, {"junit", junit.string()}});
+                {{"json", json.string()}, {"junit", junit.string()}}, std::chrono::milliseconds(0));
   EXPECT_EQ(read_json(json)["complete"], false);
   report.add(result("core.a", CaseStatus::pass));
   report.add(result("core.b", CaseStatus::fail));
@@ -80,10 +81,27 @@ TEST(Report, JsonIsValidAfterEveryCaseAndCompleteAtTheEnd) {
   std::ifstream xml(junit);
   const std::string text((std::istreambuf_iterator<char>(xml)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("tests=\"3\" failures=\"1\" errors=\"1\""), std::string::npos) << text;
-  // The contract's count line, extended (never reordered) by internal_error and resource_limit.
+  // The contract's count line, extended (never reordered) by internal_error, resource_limit and
+  // mistrusted.
   EXPECT_EQ(report.count_line(),
             "tests:3 pass:1 fail:1 unsupported:0 crash:1 timeout:0 backend_error:0 "
-            "internal_error:0 resource_limit:0");
+            "internal_error:0 resource_limit:0 mistrusted:0");
+  fs::remove_all(dir);
+}
+
+TEST(Report, RewritesAreThrottledButFinishAlwaysWritesEveryCase) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("bnconf-report-throttle-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const fs::path json = dir / "r.json";
+  Report report({"mine", "1", "x", {}, 3, {}}, {{"json", json.string()}}, std::chrono::hours(1));
+  report.add(result("core.a", CaseStatus::pass));
+  report.add(result("core.b", CaseStatus::fail));
+  EXPECT_EQ(read_json(json)["cases"].size(), 0u);  // within the interval: not yet rewritten
+  report.finish();
+  const auto j = read_json(json);
+  EXPECT_EQ(j["complete"], true);
+  EXPECT_EQ(j["cases"].size(), 2u);
   fs::remove_all(dir);
 }
 
@@ -180,7 +198,7 @@ TEST(ReportText, InvalidUtf8AndControlCharactersGiveValidJsonAndXml) {
 TEST(ReportJunit, RunThatDidNotFinishAndLoadErrorsAreErrors) {
   const fs::path dir = scratch_dir();
   RunInfo info{"mine", "1", "x", {}, 3, {"fixtures/core.h5: case x: eps: should be finite"}};
-  Report report(info, {{"junit", (dir / "r.xml").string()}});
+  Report report(info, {{"junit", (dir / "r.xml").string()}}, std::chrono::milliseconds(0));
   CaseResult passed;
   passed.id = "core.a";
   passed.tier = "core";
@@ -235,7 +253,7 @@ TEST(ReportWrite, FailureKeepsTheLastCompleteReportAndSaysWhere) {
     ::signal(SIGXFSZ, SIG_IGN);
     const rlimit limit{4096, 4096};
     ::setrlimit(RLIMIT_FSIZE, &limit);
-    Report report({"mine", "1", "x", {}, 100, {}}, {{"json", path}});
+    Report report({"mine", "1", "x", {}, 100, {}}, {{"json", path}}, std::chrono::milliseconds(0));
     for (int i = 0; i < 100; ++i) {
       CaseResult r;
       r.id = "core.case" + std::to_string(i);
@@ -267,7 +285,7 @@ TEST(ReportWrite, FailureKeepsTheLastCompleteReportAndSaysWhere) {
 TEST(ReportWrite, RemovedDirectoryIsAWriteErrorNotTheEndOfTheRun) {
   const fs::path dir = scratch_dir();
   const std::string path = (dir / "r.json").string();
-  Report report({"mine", "1", "x", {}, 2, {}}, {{"json", path}});
+  Report report({"mine", "1", "x", {}, 2, {}}, {{"json", path}}, std::chrono::milliseconds(0));
   fs::remove_all(dir);
   CaseResult r;
   r.id = "core.a";

@@ -477,7 +477,9 @@ class TorchLikeBackend {
         out.dx.values[i] = to_dtype((dyi - grad_mean - (xi - mean) * k) * w_invstd);
       }
       if (!p.weight.empty()) {
-        out.dweight.push_back(narrow(dot * st.invstd));
+        // An empty batch: PyTorch's empty-input path differentiates y = x * w + b, a sum over
+        // no elements (0), where dot * invstd would be 0 * NaN.
+        out.dweight.push_back(idx.empty() ? 0.0 : narrow(dot * st.invstd));
         out.dbias.push_back(narrow(sum));
       }
     }
@@ -610,9 +612,12 @@ std::vector<OutputCheck> check_case(const cases::Case& c, const Outputs& actual)
     k.output = o.name;
     k.elements = o.elements;
     k.failures = o.out_of_bound;
-    k.worst_ratio =
-        o.bound > 0 ? o.error / o.bound
-                    : (o.error > 0 || !o.passed ? std::numeric_limits<double>::infinity() : 0.0);
+    const double inf = std::numeric_limits<double>::infinity();
+    if (!std::isfinite(o.bound)) {  // a marker of an open element: no distance to compare
+      k.worst_ratio = o.passed ? 0.0 : inf;
+    } else {
+      k.worst_ratio = o.bound > 0 ? o.error / o.bound : (o.error > 0 || !o.passed ? inf : 0.0);
+    }
     if (!o.passed && o.error <= o.bound) k.worst_ratio = std::numeric_limits<double>::infinity();
     k.worst_index = o.index;
     k.expected = o.expected;

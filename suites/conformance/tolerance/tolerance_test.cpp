@@ -1,5 +1,6 @@
 // The tolerance model on the committed fixtures:
-//   (a) every bound is finite and >= 0, 0 exactly where the expected value is NaN or infinite;
+//   (a) every bound is finite and >= 0, 0 exactly where the expected value is NaN or infinite
+//       (apart from the markers of elements the semantics leave open: open_elements_test.cpp);
 //   (b) the reference rounded to the dtype (a perfect backend of that dtype) passes every case;
 //   (c) correct float re-implementations (pairwise two-pass; PyTorch-like double statistics with
 //       a fused affine step) pass every case;
@@ -91,7 +92,8 @@ TEST(ToleranceBounds, FiniteNonNegativeAndZeroOnlyForSpecialExpectedValues) {
       for (std::size_t i = 0; i < bounds.size(); ++i) {
         ++elements;
         const double e = expected.values[i];
-        ASSERT_FALSE(std::isnan(bounds[i])) << c->spec.id << " " << name << "[" << i << "]";
+        // The markers of open elements (open_elements_test.cpp checks where they go).
+        if (bounds[i] == conformance::kAnyValue || std::isnan(bounds[i])) continue;
         ASSERT_TRUE(std::isfinite(bounds[i])) << c->spec.id << " " << name << "[" << i << "]";
         if (!std::isfinite(e)) {
           EXPECT_EQ(bounds[i], 0.0) << c->spec.id << " " << name << "[" << i << "]";

@@ -35,6 +35,22 @@ std::optional<Operation> operation_from_string(std::string_view name);
 // Every operation, in the table's order.
 const std::vector<Operation>& all_operations();
 
+// How the activations x and dy are handed to a backend: dense in the case's layout, or as a
+// strided view of it — the layout's memory order with the innermost storage axis padded by one
+// element and a storage offset (view_geometry), i.e. a non-contiguous tensor such as a slice.
+enum class View { dense, strided };
+std::string_view to_string(View view);
+std::optional<View> view_from_string(std::string_view name);
+
+// The strides and storage offset (in elements) of a strided view of a tensor of logical shape
+// `shape` in `layout`, and the number of elements its buffer spans.
+struct ViewGeometry {
+  std::vector<std::int64_t> strides;
+  std::int64_t storage_offset = 0;
+  std::size_t span = 0;
+};
+ViewGeometry view_geometry(const std::vector<std::size_t>& shape, reference::Layout layout);
+
 // Everything that determines a case, stored as attributes of its group.
 struct CaseSpec {
   std::string id;    // unique, e.g. "core.rank.forward_train.2x3x5x4.channels_last"
@@ -43,6 +59,9 @@ struct CaseSpec {
   reference::BatchNormSpec spec;
   std::vector<std::size_t> shape;  // logical (N, C, spatial...)
   reference::Layout layout = reference::Layout::channels_first;
+  // dy's own memory layout when it differs from x's (backward operations); otherwise x's.
+  std::optional<reference::Layout> dy_layout;
+  View view = View::dense;
   ieee::Dtype dtype = ieee::Dtype::f64;  // inputs are exactly representable in it
   std::vector<std::string> tags;         // bug classes the case targets
   std::int64_t seed = 0;                 // 0 .. 2^63 - 1

@@ -1,11 +1,13 @@
 // The report of a conformance run: the results so far and the run's facts, written as JSON (the
 // contract's fields), JUnit XML and the terminal summary (report_writers.hpp). Files are
-// rewritten atomically (an exclusive temporary file, then rename) after every case, so a run
-// killed midway still leaves a valid report of what finished; each is locked for the run, so
-// that two runs cannot write one report; any text (a backend's message, an id, a path) is
-// written as valid UTF-8 JSON and well-formed XML 1.0.
+// rewritten atomically (an exclusive temporary file, then rename) at most every kRewriteInterval
+// while cases finish and once at the end, so a run killed midway still leaves a valid report of
+// what finished up to that interval before; each is locked for the run, so that two runs cannot
+// write one report; any text (a backend's message, an id, a path) is written as valid UTF-8 JSON
+// and well-formed XML 1.0.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -35,12 +37,16 @@ class Report {
   // `paths`: report format name (report_formats.hpp) -> file; throws std::invalid_argument for
   // an unknown format and std::runtime_error, naming the path, for a destination that cannot
   // take a report (not a regular file, locked by another run, not writable).
-  explicit Report(RunInfo info, std::map<std::string, std::string> paths = {});
+  // `rewrite_interval`: the least time between two rewrites while cases finish.
+  explicit Report(RunInfo info, std::map<std::string, std::string> paths = {},
+                  std::chrono::milliseconds rewrite_interval = kRewriteInterval);
   Report(Report&&) noexcept;
   Report& operator=(Report&&) noexcept;
   ~Report();
 
-  void add(CaseResult result);  // and rewrite the report files
+  static constexpr std::chrono::milliseconds kRewriteInterval{1000};
+
+  void add(CaseResult result);  // and rewrite the report files when kRewriteInterval has passed
   void finish();                // marks the report complete and writes it a last time
   void set_stale_expectations(std::vector<std::string> stale);
 
@@ -54,7 +60,7 @@ class Report {
   const RunInfo& info() const { return info_; }
 
   // "tests:214 pass:200 fail:2 unsupported:12 crash:0 timeout:0 backend_error:0
-  // internal_error:0 resource_limit:0"
+  // internal_error:0 resource_limit:0 mistrusted:0"
   std::string count_line() const;
   // Report files the last rewrite could not write, one line each naming the path and why; each
   // still holds the last report that could be written. A later rewrite retries them.
@@ -68,6 +74,8 @@ class Report {
   std::map<std::string, std::string> paths_;
   std::map<std::string, std::unique_ptr<ReportFile>> files_;  // by format
   std::map<std::string, std::string> write_errors_;           // by path
+  std::chrono::milliseconds rewrite_interval_;
+  std::chrono::steady_clock::time_point last_write_{};
   std::vector<CaseResult> results_;
   bool complete_ = false;
 };

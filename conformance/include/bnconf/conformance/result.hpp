@@ -22,7 +22,8 @@ enum class CaseStatus {
   timeout,
   backend_error,
   internal_error,
-  resource_limit
+  resource_limit,
+  mistrusted,
 };
 
 struct StatusRow {
@@ -38,6 +39,21 @@ std::span<const StatusRow> status_table();
 std::string to_string(CaseStatus status);
 const std::vector<CaseStatus>& all_statuses();
 bool is_problem(CaseStatus status);
+// pass or mistrusted: every checked output within its bound.
+bool within_bounds(CaseStatus status);
+
+// The aggregate check of an f16 or bf16 output (docs/tolerances.md, "Rounding bias"): the mean
+// error in ulps of the storage dtype, plain and with the sign of the expected value (negative:
+// toward zero), against the bound a correct round-to-nearest backend stays within.
+struct RoundingBias {
+  std::size_t elements = 0;  // independent samples (expected values 1/16 ulp apart or more);
+                             // 0: not checked (wide dtype, or too few samples)
+  double mean_ulps = 0;
+  double mean_toward_zero = 0;
+  double spread_ulps = 0;  // standard deviation of the errors in ulps
+  double bound_ulps = 0;
+  bool passed = true;
+};
 
 struct OutputCheck {
   std::string name;
@@ -51,6 +67,10 @@ struct OutputCheck {
   double expected = 0;
   double actual = 0;
   std::string reason;  // why it failed, empty when it passed
+  // Elements that can tell a wrong formula from a right one: an expected special value, or a
+  // nonzero expected value with a bound below half its magnitude.
+  std::size_t informative = 0;
+  RoundingBias rounding_bias;
 };
 
 struct CaseResult {

@@ -46,6 +46,12 @@ Report run_backend(const Backend& backend, const RunOptions& options);
 // rules; `origin` stands for the fixture paths in the report.
 Report run_backend_on(const Backend& backend, const std::vector<cases::Case>& cases,
                       const std::string& origin, const RunOptions& options);
+// Runs one case built in memory (a fuzzer's) as run_backend runs a fixture case, without a
+// report: in a process of its own forked from this one (a plug-in is loaded there, never here),
+// under the limits `options` sets (timeout, memory, CPU time, files; results bounded by the
+// case's outputs), judged by options.rule. A case whose needs the backend does not declare is
+// unsupported and not run; a failure of bnconf itself is an internal_error.
+CaseResult run_case(const Backend& backend, const cases::Case& c, const RunOptions& options);
 // Throws std::runtime_error if the results file is unusable as a whole.
 Report check_results(const std::string& results_path, const RunOptions& options);
 

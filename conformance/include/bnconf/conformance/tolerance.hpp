@@ -2,6 +2,7 @@
 // docs/tolerances.md derives every bound.
 #pragma once
 
+#include <limits>
 #include <map>
 #include <optional>
 #include <span>
@@ -16,8 +17,18 @@ namespace bnconf::conformance {
 // Absolute bound on |actual - expected| for each element of expected output `output` of case
 // `c` (same order as c.expected.at(output).values), for a correct backend that computes in the
 // case's dtype (f16 and bf16 with at least float accumulation). An element whose expected value
-// is NaN or infinite gets bound 0: the actual value must be the same special value.
+// is NaN or infinite gets bound 0: the actual value must be the same special value, unless the
+// bound is one of the two markers below (docs/tolerances.md, "Elements the semantics leave
+// open").
 std::vector<double> tolerance_bounds(const cases::Case& c, const std::string& output);
+
+// The element is not determined by the semantics (the batch statistics of an empty batch, which
+// PyTorch leaves uninitialised): any value passes.
+inline constexpr double kAnyValue = std::numeric_limits<double>::infinity();
+// The element is non-finite because a reduction met an infinity, and which special value comes
+// out depends on the reduction's order (Welford's running mean turns +inf into NaN at the next
+// finite value, exact summation keeps +inf): NaN or either infinity passes, a finite value fails.
+inline constexpr double kAnyNonFinite = std::numeric_limits<double>::quiet_NaN();
 
 // Bounds of every expected output of a case, by output name.
 using CaseBounds = std::map<std::string, std::vector<double>>;

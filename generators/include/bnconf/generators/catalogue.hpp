@@ -40,6 +40,12 @@ class CatalogueError : public std::runtime_error {
 // Throws CatalogueError naming the group and key for anything malformed or any duplicate id.
 Catalogue load_catalogue(const std::string& path);
 
+// One case object (the keys a group merges from base, entry and combination) as an entry of
+// `tier` with id `id`: the key check, the spec and the recipes, exactly as for a catalogue case.
+// Throws CatalogueError naming the id. A fuzzer builds its cases through this.
+CatalogueEntry entry_from_json(const nlohmann::ordered_json& case_object, const std::string& id,
+                               const std::string& tier, bool on_demand = false);
+
 // The catalogue file of this source tree (the generator's default).
 std::string default_catalogue_path();
 

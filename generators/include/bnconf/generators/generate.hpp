@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "bnconf/cases/case.hpp"
+
 namespace bnconf::generators {
 
 struct GenerateOptions {
@@ -31,6 +33,13 @@ struct CheckReport {
 // Regenerates and compares with `dir`: every case, dataset and attribute bit for bit, then the
 // files' bytes and the manifest.
 CheckReport check(const GenerateOptions& options, const std::string& dir);
+
+// Writes cases built outside the catalogue (a fuzzer's reproducer) as a fixture set of their own
+// in `out_dir`: <tier>.h5 per tier and manifest.json, so that `bnconf run --fixtures out_dir`
+// verifies and loads them like the committed set. `provenance` takes the catalogue checksum's
+// place in the files and the manifest (e.g. "fuzz seed 7").
+void write_case_set(const std::vector<cases::Case>& cases, const std::string& provenance,
+                    const std::string& out_dir);
 
 // The generator's version, stored in every file (the project version).
 std::string generator_version();

@@ -22,6 +22,11 @@ namespace bnconf::ieee {
 // x rounded to nearest-even in `dtype` (the identity for f64).
 double round_to(double x, Dtype dtype);
 
+// The smallest magnitude that round-to-nearest takes to infinity in `dtype`: the largest finite
+// value plus half its ulp, (2 - 2^-digits) * 2^max_exponent (IEEE 754-2008 section 4.3.1);
+// +inf for f64, where that magnitude is itself beyond the doubles.
+double overflow_threshold(Dtype dtype);
+
 double to_f32(double x);
 double to_f16(double x);
 double to_bf16(double x);
