@@ -4,10 +4,13 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <optional>
 
 #include "bnconf/conformance/report.hpp"
 #include "bnconf/fuzz/fuzz.hpp"
+#include "bnconf/version.h"
 #include "commands.hpp"
+#include "validation.hpp"
 
 namespace bnconf::cli {
 namespace {
@@ -23,9 +26,18 @@ struct FuzzCommandOptions {
   std::string out;
   std::string json;
   double timeout = 60;
+  std::optional<std::uint64_t> memory_limit_mib;
+  std::optional<std::uint64_t> cpu_limit;
   std::size_t max_shrink_runs = 200;
   std::size_t stop_after = 0;
 };
+
+// The largest --timeout, --seconds and --cpu-limit: a day (as `bnconf run`'s).
+constexpr double kMaxSeconds = 86400;
+// The largest --cases, --max-shrink-runs and --stop-after.
+constexpr std::size_t kMaxCount = 1000000000;
+// The largest --max-elements: a drawn x of 2^27 elements holds 1 GiB of doubles.
+constexpr std::size_t kMaxElements = std::size_t{1} << 27;
 
 void print_findings(const fuzz::FuzzReport& r) {
   for (std::size_t k = 0; k < r.findings.size(); ++k) {
@@ -73,6 +85,8 @@ int run_fuzz(const FuzzCommandOptions& o) {
   options.limits.max_elements = o.max_elements;
   options.out_dir = o.out;
   options.timeout_seconds = o.timeout;
+  if (o.memory_limit_mib) options.memory_limit_bytes = *o.memory_limit_mib << 20;
+  if (o.cpu_limit) options.cpu_limit_seconds = *o.cpu_limit;
   options.max_shrink_runs = o.max_shrink_runs;
   options.stop_after_findings = o.stop_after;
   try {
@@ -81,6 +95,17 @@ int run_fuzz(const FuzzCommandOptions& o) {
                 backend.version().c_str(), backend.origin().c_str(),
                 static_cast<unsigned long long>(o.seed));
     std::fflush(stdout);
+    if (!o.json.empty()) {
+      // The destination is checked before any case runs (a FIFO or a directory is refused), and
+      // holds a valid report, marked incomplete, until the last one replaces it.
+      fuzz::FuzzReport started;
+      started.backend_name = backend.name();
+      started.backend_version = backend.version();
+      started.backend_origin = backend.origin();
+      started.seed = o.seed;
+      started.bnconf_version = BNCONF_VERSION;
+      conf::write_atomically(o.json, fuzz::fuzz_report_json(started).dump(1) + "\n");
+    }
     const bool terminal = ::isatty(STDERR_FILENO) != 0;
     const fuzz::FuzzReport report =
         fuzz::fuzz(backend, o.backend, options, [&](const fuzz::Progress& p) {
@@ -119,22 +144,33 @@ Action add_fuzz_command(CLI::App& app) {
                    "implementing the adapter ABI")
       ->required();
   fuzz->add_option("--cases", o->cases, "Stop after this many cases (default 1000)")
-      ->check(CLI::PositiveNumber);
+      ->check(count_in(kMaxCount));
   fuzz->add_option("--seconds", o->seconds, "Stop after this many seconds")
-      ->check(CLI::PositiveNumber);
+      ->check(seconds_in(kMaxSeconds));
   fuzz->add_option("--seed", o->seed, "The draw sequence: the same seed replays the same cases");
   fuzz->add_option("--max-elements", o->max_elements, "Largest x drawn, in elements (default 4096)")
-      ->check(CLI::PositiveNumber);
+      ->check(count_in(kMaxElements));
   fuzz->add_option(
       "--out", o->out,
       "Write each finding's minimal case here, as a fixture set of its own (<out>/<case id>/)");
   fuzz->add_option("--json", o->json, "Write the fuzz report (JSON) here");
-  fuzz->add_option("--timeout", o->timeout, "Seconds allowed per case (default 60)")
-      ->check(CLI::PositiveNumber);
+  fuzz->add_option("--timeout", o->timeout,
+                   "Seconds allowed per case before it is killed (default 60)")
+      ->check(seconds_in(kMaxSeconds));
+  fuzz->add_option("--memory-limit", o->memory_limit_mib,
+                   "MiB of memory a case's process may allocate (RLIMIT_DATA; default: half the "
+                   "machine's; not applied under AddressSanitizer)")
+      ->check(count_in(std::size_t{1} << 30));
+  fuzz->add_option("--cpu-limit", o->cpu_limit,
+                   "Seconds of CPU time a case's process may use, all threads together "
+                   "(RLIMIT_CPU; default: four times --timeout)")
+      ->check(count_in(static_cast<std::size_t>(kMaxSeconds)));
   fuzz->add_option("--max-shrink-runs", o->max_shrink_runs,
-                   "Runs allowed to shrink one finding (default 200)");
+                   "Runs allowed to shrink one finding (default 200)")
+      ->check(count_up_to(kMaxCount));
   fuzz->add_option("--stop-after", o->stop_after,
-                   "Stop once this many distinct failures are found (default: never)");
+                   "Stop once this many distinct failures are found (default: never)")
+      ->check(count_up_to(kMaxCount));
   return [fuzz, o]() -> int { return fuzz->parsed() ? run_fuzz(*o) : -1; };
 }
 

@@ -5,6 +5,7 @@
 #include "bnconf/conformance/matrix.hpp"
 #include "bnconf/conformance/report.hpp"
 #include "commands.hpp"
+#include "validation.hpp"
 
 namespace bnconf::cli {
 
@@ -15,9 +16,9 @@ Action add_matrix_command(CLI::App& app) {
       "matrix", "Write the conformance matrix (Markdown) from the JSON reports of run and check");
   matrix->add_option("reports", sources->reports, "JSON reports, in the order to list them")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(regular_file());
   matrix->add_option("--notes", sources->notes, "Markdown appended as the matrix's notes")
-      ->check(CLI::ExistingFile);
+      ->check(regular_file());
   matrix->add_option("--out", *out, "Write the matrix here (default: standard output)");
   return [matrix, sources, out]() -> int {
     if (!matrix->parsed()) return -1;

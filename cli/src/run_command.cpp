@@ -5,6 +5,7 @@
 #include "bnconf/conformance/report_formats.hpp"
 #include "bnconf/conformance/runner.hpp"
 #include "commands.hpp"
+#include "validation.hpp"
 
 namespace bnconf::cli {
 namespace {
@@ -20,7 +21,14 @@ struct SelectionOptions {
   std::string rule = "model";
   std::string expect;
   double timeout = 60;
+  std::optional<std::uint64_t> memory_limit_mib;
+  std::optional<std::uint64_t> cpu_limit;
 };
+
+// The longest --filter accepted (ids are about 100 characters).
+constexpr std::size_t kMaxFilterLength = 4096;
+// The largest --timeout and --cpu-limit: a day.
+constexpr double kMaxSeconds = 86400;
 
 // The --rule values, from the rule table.
 std::vector<std::string> rule_options() {
@@ -33,11 +41,20 @@ void add_selection_options(CLI::App* app, SelectionOptions& o) {
   app->add_option("--fixtures", o.fixtures,
                   "Fixture directories or .h5 files (default: the committed golden set)");
   app->add_option("--tier", o.tiers, "Only these tiers: core, stress, ieee, errors (default: all)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->check(tier_name());
   app->add_option(
-      "--filter", o.filter,
-      "gtest-style case filter: patterns separated by ':', negative ones after '-', e.g. "
-      "'core.*-*.bf16*'");
+         "--filter", o.filter,
+         "gtest-style case filter: patterns separated by ':', negative ones after '-', e.g. "
+         "'core.*-*.bf16*'")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            return text.size() > kMaxFilterLength
+                       ? "is " + std::to_string(text.size()) + " characters, more than " +
+                             std::to_string(kMaxFilterLength)
+                       : "";
+          },
+          "GLOB"));
   for (const auto& format : conf::report_formats()) {
     app->add_option("--" + std::string(format.name), o.reports[std::string(format.name)],
                     std::string(format.help));
@@ -51,21 +68,26 @@ void add_selection_options(CLI::App* app, SelectionOptions& o) {
                   "JSON file of explained failures (backends/<name>/expected-failures.json): "
                   "matching failures are reported with their explanation and do not fail the "
                   "run; an entry whose cases all pass does")
-      ->check(CLI::ExistingFile);
+      ->check(regular_file());
 }
 
-// Parses "I/N" into the options; returns false with a message when malformed.
-bool parse_shard(const std::string& text, conf::RunOptions& options) {
-  if (text.empty()) return true;
-  std::size_t index = 0, count = 0;
-  char extra = 0;
-  if (std::sscanf(text.c_str(), "%zu/%zu%c", &index, &count, &extra) != 2 || count == 0 ||
-      index >= count) {
-    std::fprintf(stderr, "bnconf: --shard should be I/N with 0 <= I < N, not '%s'\n", text.c_str());
+// Values that depend on each other: no directory or file given twice to --fixtures, no report
+// path given to two formats. Prints the problem and returns false.
+bool consistent(const char* verb, const SelectionOptions& o) {
+  if (const std::string twice = repeated_path(o.fixtures); !twice.empty()) {
+    std::fprintf(stderr, "bnconf %s: --fixtures names the same place twice: %s\n", verb,
+                 twice.c_str());
     return false;
   }
-  options.shard_index = index;
-  options.shard_count = count;
+  std::vector<std::string> reports;
+  for (const auto& [format, path] : o.reports) {
+    if (!path.empty()) reports.push_back(path);
+  }
+  if (const std::string twice = repeated_path(reports); !twice.empty()) {
+    std::fprintf(stderr, "bnconf %s: two report formats would write the same file: %s\n", verb,
+                 twice.c_str());
+    return false;
+  }
   return true;
 }
 
@@ -79,13 +101,23 @@ conf::RunOptions run_options(const SelectionOptions& o) {
   options.progress = true;
   options.rule = *conf::tolerance_rule_from_string(o.rule);
   options.expectations_path = o.expect;
+  if (o.memory_limit_mib) options.memory_limit_bytes = *o.memory_limit_mib << 20;
+  if (o.cpu_limit) options.cpu_limit_seconds = *o.cpu_limit;
+  if (!o.shard.empty()) parse_shard(o.shard, options.shard_index, options.shard_count);
   return options;
 }
 
-int finish(const conf::Report& report) {
+int finish(const char* verb, const conf::Report& report) {
   std::printf("\n%s\n", report.terminal_summary().c_str());
   std::printf("%s\n", report.count_line().c_str());
-  const bool bad = report.unexplained_count() > 0 || !report.info().stale_expectations.empty();
+  std::fflush(stdout);
+  // A report that could not be written keeps its last complete version; the run is not a
+  // success without it.
+  for (const auto& error : report.write_errors()) {
+    std::fprintf(stderr, "bnconf %s: report not written: %s\n", verb, error.c_str());
+  }
+  const bool bad = report.unexplained_count() > 0 || !report.info().stale_expectations.empty() ||
+                   !report.write_errors().empty();
   return bad || !report.info().load_errors.empty() ? 1 : 0;
 }
 
@@ -107,12 +139,22 @@ Action add_run_command(CLI::App& app) {
       ->required();
   add_selection_options(run, *o);
   run->add_option("--timeout", o->timeout,
-                  "Seconds allowed per case before it is killed (default 60)");
-  run->add_option("--shard", o->shard, "Run only shard I of N (0-based), e.g. 0/4");
+                  "Seconds allowed per case before it is killed (default 60)")
+      ->check(seconds_in(kMaxSeconds));
+  run->add_option("--memory-limit", o->memory_limit_mib,
+                  "MiB of memory a case's process may allocate (RLIMIT_DATA; default: half the "
+                  "machine's; not applied under AddressSanitizer)")
+      ->check(count_in(std::size_t{1} << 30));
+  run->add_option("--cpu-limit", o->cpu_limit,
+                  "Seconds of CPU time a case's process may use, all threads together "
+                  "(RLIMIT_CPU; default: four times --timeout)")
+      ->check(count_in(static_cast<std::size_t>(kMaxSeconds)));
+  run->add_option("--shard", o->shard, "Run only shard I of N (0-based), e.g. 0/4")
+      ->check(shard_spec());
   return [run, o, backend]() -> int {
     if (!run->parsed()) return -1;
+    if (!consistent("run", *o)) return 2;
     conf::RunOptions options = run_options(*o);
-    if (!parse_shard(o->shard, options)) return 2;
     try {
       const conf::Backend b = conf::Backend::open(*backend);
       std::printf("bnconf run: backend %s %s (%s)\n", b.name().c_str(), b.version().c_str(),
@@ -120,7 +162,7 @@ Action add_run_command(CLI::App& app) {
       std::fflush(stdout);
       const conf::Report report = conf::run_backend(b, options);
       header(report.info());
-      return finish(report);
+      return finish("run", report);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "bnconf run: %s\n", e.what());
       return 2;
@@ -139,12 +181,13 @@ Action add_check_command(CLI::App& app) {
   add_selection_options(check, *o);
   return [check, o, results]() -> int {
     if (!check->parsed()) return -1;
+    if (!consistent("check", *o)) return 2;
     try {
       const conf::Report report = conf::check_results(*results, run_options(*o));
       std::printf("bnconf check: backend %s %s (%s)\n", report.info().backend_name.c_str(),
                   report.info().backend_version.c_str(), report.info().backend_origin.c_str());
       header(report.info());
-      return finish(report);
+      return finish("check", report);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "bnconf check: %s\n", e.what());
       return 2;

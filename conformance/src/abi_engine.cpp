@@ -15,50 +15,23 @@ namespace ref = bnconf::reference;
 using cases::Array;
 using cases::CallFailed;
 
-// Bytes with guard regions on both sides. The payload starts as all-ones bytes, a NaN in every
-// dtype, so an output the backend never writes shows up as NaN rather than as stale data.
-class Buffer {
- public:
-  static constexpr std::size_t kGuard = 64;
-  static constexpr unsigned char kGuardByte = 0xA5;
+using Role = GuardedBuffer::Role;
 
-  Buffer() : Buffer(0) {}
-  explicit Buffer(std::size_t bytes) : bytes_(bytes), storage_(bytes + 2 * kGuard, kGuardByte) {
-    std::fill(storage_.begin() + kGuard,
-              storage_.begin() + static_cast<std::ptrdiff_t>(kGuard + bytes), 0xFF);
-  }
-  void* data() { return storage_.data() + kGuard; }
-  const void* data() const { return storage_.data() + kGuard; }
-  std::size_t bytes() const { return bytes_; }
+// At most this many violations are kept per case: a long sequence repeating one fault would
+// otherwise grow the result without bound.
+constexpr std::size_t kMaxViolations = 32;
 
-  // "" when both guards are intact, else what was overwritten.
-  std::string guard_damage() const {
-    std::size_t before = 0, after = 0;
-    for (std::size_t i = 0; i < kGuard; ++i) {
-      before += storage_[i] != kGuardByte;
-      after += storage_[kGuard + bytes_ + i] != kGuardByte;
-    }
-    if (before + after == 0) return "";
-    return std::to_string(after) + " byte(s) past the end and " + std::to_string(before) +
-           " byte(s) before the start";
-  }
-
- private:
-  std::size_t bytes_;
-  std::vector<unsigned char> storage_;
-};
-
-// An activation tensor in the case's dtype and layout.
+// An activation tensor in the case's dtype and layout, in a guarded buffer of the arena.
 struct Activation {
-  Buffer buffer;
+  GuardedBuffer* buffer = nullptr;
   bnconf_tensor view{};
 };
 
 // An activation in the case's dtype: dense in `layout`, or a strided view of that layout
 // (cases::view_geometry) whose padding elements hold NaN, so that a backend reading them as
-// values shows it.
-Activation encode_activation(const Array& array, ref::Layout layout, ieee::Dtype dtype,
-                             cases::View view) {
+// values shows it; in a guarded input buffer of the arena.
+Activation encode_activation(GuardedArena& arena, const std::string& name, const Array& array,
+                             ref::Layout layout, ieee::Dtype dtype, cases::View view) {
   Activation a;
   a.view.rank = static_cast<std::int32_t>(array.shape.size());
   for (std::size_t i = 0; i < array.shape.size() && i < BNCONF_MAX_RANK; ++i) {
@@ -67,9 +40,9 @@ Activation encode_activation(const Array& array, ref::Layout layout, ieee::Dtype
   a.view.dtype = abi_dtype(dtype);
   if (view == cases::View::dense) {
     const ref::Tensor tensor = cases::to_tensor(array, layout);  // storage order in .data()
-    a.buffer = Buffer(tensor.size() * ieee::storage_bytes(dtype));
+    a.buffer = &arena.allocate(tensor.size() * ieee::storage_bytes(dtype), name, Role::input);
     const std::vector<double> storage(tensor.data(), tensor.data() + tensor.size());
-    adapter::store_from_double(storage, abi_dtype(dtype), a.buffer.data());
+    adapter::store_from_double(storage, abi_dtype(dtype), a.buffer->data());
     a.view.layout = abi_layout(layout);
   } else {
     const cases::ViewGeometry g = cases::view_geometry(array.shape, layout);
@@ -85,22 +58,24 @@ Activation encode_activation(const Array& array, ref::Layout layout, ieee::Dtype
         index[axis] = 0;
       }
     }
-    a.buffer = Buffer(storage.size() * ieee::storage_bytes(dtype));
-    adapter::store_from_double(storage, abi_dtype(dtype), a.buffer.data());
+    a.buffer = &arena.allocate(storage.size() * ieee::storage_bytes(dtype), name, Role::input);
+    adapter::store_from_double(storage, abi_dtype(dtype), a.buffer->data());
   }
-  a.view.data = a.buffer.data();
+  a.view.data = a.buffer->data();
   return a;
 }
 
-// An output activation shaped like `like`: in its layout, dense channels-first when `like` is a
-// strided view (adapter.h).
-Activation output_activation(const bnconf_tensor& like) {
+// An output activation shaped like `like`, filled with the unwritten poison: in its layout,
+// dense channels-first when `like` is a strided view (adapter.h).
+Activation output_activation(GuardedArena& arena, const std::string& name,
+                             const bnconf_tensor& like) {
   Activation a;
   a.view = like;
   if (like.layout == BNCONF_STRIDED) a.view.layout = BNCONF_CHANNELS_FIRST;
-  a.buffer = Buffer(adapter::element_count(like) *
-                    ieee::storage_bytes(static_cast<ieee::Dtype>(like.dtype)));
-  a.view.data = a.buffer.data();
+  a.buffer = &arena.allocate(
+      adapter::element_count(like) * ieee::storage_bytes(static_cast<ieee::Dtype>(like.dtype)),
+      name, Role::output);
+  a.view.data = a.buffer->data();
   return a;
 }
 
@@ -114,61 +89,91 @@ Array decode_activation(const Activation& a) {
   return cases::to_array(tensor);
 }
 
+std::size_t element_bytes(const Activation& a) {
+  return ieee::storage_bytes(static_cast<ieee::Dtype>(a.view.dtype));
+}
+
+// A per-channel vector of doubles in a guarded buffer of the arena.
 struct Vector {
-  Buffer buffer;
+  GuardedBuffer* buffer = nullptr;
   std::size_t length = 0;
   bnconf_vector in() const {
-    return {length ? static_cast<const double*>(buffer.data()) : nullptr,
+    return {length ? static_cast<const double*>(buffer->data()) : nullptr,
             static_cast<std::int64_t>(length)};
   }
   bnconf_vector_out out() {
-    return {length ? static_cast<double*>(buffer.data()) : nullptr,
+    return {length ? static_cast<double*>(buffer->data()) : nullptr,
             static_cast<std::int64_t>(length)};
   }
   std::vector<double> values() const {
-    const auto* d = static_cast<const double*>(buffer.data());
+    const auto* d = static_cast<const double*>(buffer->data());
     return std::vector<double>(d, d + length);
   }
 };
 
-Vector vector_of(const std::vector<double>& values) {
+Vector vector_of(GuardedArena& arena, const std::string& name, const std::vector<double>& values) {
   Vector v;
   v.length = values.size();
-  v.buffer = Buffer(values.size() * sizeof(double));
-  if (!values.empty()) std::memcpy(v.buffer.data(), values.data(), values.size() * sizeof(double));
+  v.buffer = &arena.allocate(values.size() * sizeof(double), name, Role::input);
+  if (!values.empty()) std::memcpy(v.buffer->data(), values.data(), values.size() * sizeof(double));
   return v;
 }
 
-Vector empty_vector(std::size_t length) {
+// An output vector of `length` doubles, filled with the unwritten poison.
+Vector output_vector(GuardedArena& arena, const std::string& name, std::size_t length) {
   Vector v;
   v.length = length;
-  v.buffer = Buffer(length * sizeof(double));
+  v.buffer = &arena.allocate(length * sizeof(double), name, Role::output);
   return v;
 }
+
+// Retires the buffers of a call when the call's scope ends, however it ends (a CallFailed
+// included): declared first in each entry, it outlives the decoding of the outputs.
+class CallScope {
+ public:
+  explicit CallScope(GuardedArena& arena) : arena_(arena) {}
+  CallScope(const CallScope&) = delete;
+  CallScope& operator=(const CallScope&) = delete;
+  ~CallScope() { arena_.end_call(); }
+
+ private:
+  GuardedArena& arena_;
+};
 
 // Snapshots the inputs and registers the outputs of one call; after it, records what the backend
 // broke and turns a status other than BNCONF_OK into CallFailed.
 class CallRecorder {
  public:
   explicit CallRecorder(std::vector<std::string>& violations) : violations_(violations) {}
-  void watch_input(const std::string& name, const Buffer& buffer) {
+  void watch_input(const GuardedBuffer& buffer) {
     const auto* bytes = static_cast<const unsigned char*>(buffer.data());
-    inputs_.push_back({name, &buffer, std::vector<unsigned char>(bytes, bytes + buffer.bytes())});
+    inputs_.push_back({&buffer, std::vector<unsigned char>(bytes, bytes + buffer.bytes())});
   }
-  void watch_outputs(std::initializer_list<std::pair<const char*, const Buffer*>> outputs) {
-    for (const auto& [name, buffer] : outputs) outputs_.emplace_back(name, buffer);
+  // An output; when `required`, every element must have been written by a call that returned
+  // BNCONF_OK (an output of a group the backend does not declare is not required).
+  void watch_output(const GuardedBuffer& buffer, std::size_t element_bytes, bool required) {
+    outputs_.push_back({&buffer, element_bytes, required});
   }
   bnconf_message message() { return {message_, sizeof message_}; }
   void finish(bnconf_status status) {
     for (const auto& w : inputs_) {
       // (memcmp's pointers must be valid even for size 0.)
       if (!w.copy.empty() && std::memcmp(w.buffer->data(), w.copy.data(), w.copy.size()) != 0) {
-        violations_.push_back("modified input " + w.name);
+        add("modified " + w.buffer->name());
       }
+      const std::string damage = w.buffer->canary_damage();
+      if (!damage.empty()) add("wrote " + damage + " of " + w.buffer->name());
     }
-    for (const auto& [name, buffer] : outputs_) {
-      const std::string damage = buffer->guard_damage();
-      if (!damage.empty()) violations_.push_back("wrote " + damage + " of output " + name);
+    for (const auto& w : outputs_) {
+      const std::string damage = w.buffer->canary_damage();
+      if (!damage.empty()) add("wrote " + damage + " of " + w.buffer->name());
+      const std::size_t unwritten =
+          w.required && status == BNCONF_OK ? w.buffer->unwritten(w.element_bytes) : 0;
+      if (unwritten > 0) {
+        add("left " + std::to_string(unwritten) + " of " +
+            std::to_string(w.buffer->bytes() / w.element_bytes) + " element(s) of " +
+            w.buffer->name() + " unwritten (they still hold the poison)");
+      }
     }
     if (status != BNCONF_OK) {
       message_[sizeof message_ - 1] = '\0';
@@ -177,14 +182,21 @@ class CallRecorder {
   }
 
  private:
+  void add(std::string violation) {
+    if (violations_.size() < kMaxViolations) violations_.push_back(std::move(violation));
+  }
   struct InputWatch {
-    std::string name;
-    const Buffer* buffer;
+    const GuardedBuffer* buffer;
     std::vector<unsigned char> copy;
+  };
+  struct OutputWatch {
+    const GuardedBuffer* buffer;
+    std::size_t element_bytes;
+    bool required;
   };
   std::vector<std::string>& violations_;
   std::vector<InputWatch> inputs_;
-  std::vector<std::pair<std::string, const Buffer*>> outputs_;
+  std::vector<OutputWatch> outputs_;
   char message_[1024] = {0};
 };
 
@@ -209,17 +221,18 @@ struct RunningInput {
   bool present = false;
   const bnconf_running* pointer() const { return present ? &abi : nullptr; }
   void watch(CallRecorder& recorder) const {
-    recorder.watch_input("running_mean", mean.buffer);
-    recorder.watch_input("running_var", var.buffer);
+    if (!present) return;
+    recorder.watch_input(*mean.buffer);
+    recorder.watch_input(*var.buffer);
   }
 };
 
-RunningInput running_input(const std::optional<cases::Running>& running) {
+RunningInput running_input(GuardedArena& arena, const std::optional<cases::Running>& running) {
   RunningInput in;
   if (!running) return in;
   in.present = true;
-  in.mean = vector_of(running->mean);
-  in.var = vector_of(running->var);
+  in.mean = vector_of(arena, "running_mean", running->mean);
+  in.var = vector_of(arena, "running_var", running->var);
   in.abi = {in.mean.in(), in.var.in(), running->num_batches_tracked};
   return in;
 }
@@ -233,24 +246,28 @@ struct CallInputs {
   bool with_dy = false, with_bias = false;
 
   void watch(CallRecorder& recorder) const {
-    recorder.watch_input("x", x.buffer);
-    if (with_dy) recorder.watch_input("dy", dy.buffer);
-    recorder.watch_input("weight", weight.buffer);
-    if (with_bias) recorder.watch_input("bias", bias.buffer);
+    recorder.watch_input(*x.buffer);
+    if (with_dy) recorder.watch_input(*dy.buffer);
+    recorder.watch_input(*weight.buffer);
+    if (with_bias) recorder.watch_input(*bias.buffer);
     running.watch(recorder);
   }
 };
 
-CallInputs call_inputs(const cases::CaseSpec& spec, const Array& x, const Array* dy,
-                       const cases::Affine& affine, const std::optional<cases::Running>& running) {
+CallInputs call_inputs(GuardedArena& arena, const cases::CaseSpec& spec, const Array& x,
+                       const Array* dy, const cases::Affine& affine,
+                       const std::optional<cases::Running>& running) {
   CallInputs in;
-  in.x = encode_activation(x, spec.layout, spec.dtype, spec.view);
+  in.x = encode_activation(arena, "x", x, spec.layout, spec.dtype, spec.view);
   in.with_dy = dy != nullptr;
-  if (dy) in.dy = encode_activation(*dy, spec.dy_layout.value_or(spec.layout), spec.dtype, spec.view);
-  in.weight = vector_of(affine.weight);
+  if (dy) {
+    in.dy = encode_activation(arena, "dy", *dy, spec.dy_layout.value_or(spec.layout), spec.dtype,
+                              spec.view);
+  }
+  in.weight = vector_of(arena, "weight", affine.weight);
   in.with_bias = dy == nullptr;
-  if (in.with_bias) in.bias = vector_of(affine.bias);
-  in.running = running_input(running);
+  if (in.with_bias) in.bias = vector_of(arena, "bias", affine.bias);
+  in.running = running_input(arena, running);
   return in;
 }
 
@@ -285,26 +302,31 @@ cases::TrainOutputs AbiEngine::forward_train(const cases::CaseSpec& spec, const 
                                              const std::optional<cases::Running>& running) {
   require_function(reinterpret_cast<const void*>(backend_.table().forward_train),
                    cases::Entry::forward_train);
+  CallScope scope(arena_);
   const bnconf_params params = params_of(spec);
-  const CallInputs in = call_inputs(spec, x_array, nullptr, affine, running);
+  const CallInputs in = call_inputs(arena_, spec, x_array, nullptr, affine, running);
   const std::size_t channels = adapter::channel_count(in.x.view);
-  Activation y = output_activation(in.x.view);
-  Vector mean = empty_vector(channels), var = empty_vector(channels),
-         invstd = empty_vector(channels);
-  Vector rm_out = empty_vector(running ? channels : 0),
-         rv_out = empty_vector(running ? channels : 0);
+  Activation y = output_activation(arena_, "y", in.x.view);
+  Vector mean = output_vector(arena_, "batch_mean", channels),
+         var = output_vector(arena_, "batch_var", channels),
+         invstd = output_vector(arena_, "saved_invstd", channels);
+  Vector rm_out = output_vector(arena_, "running_mean", running ? channels : 0),
+         rv_out = output_vector(arena_, "running_var", running ? channels : 0);
   bnconf_running_out running_out{rm_out.out(), rv_out.out(),
                                  running ? running->num_batches_tracked : 0};
   CallRecorder recorder(violations_);
   in.watch(recorder);
-  recorder.watch_outputs({{"y", &y.buffer},
-                          {"batch_mean", &mean.buffer},
-                          {"batch_var", &var.buffer},
-                          {"saved_invstd", &invstd.buffer},
-                          {"running_mean", &rm_out.buffer},
-                          {"running_var", &rv_out.buffer}});
+  const bool batch = produces(cases::OutputGroup::batch_statistics);
+  const bool updated = running && produces(cases::OutputGroup::running_statistics);
+  recorder.watch_output(*y.buffer, element_bytes(y), true);
+  for (const Vector* v : {&mean, &var, &invstd}) {
+    recorder.watch_output(*v->buffer, sizeof(double), batch);
+  }
+  for (const Vector* v : {&rm_out, &rv_out}) {
+    recorder.watch_output(*v->buffer, sizeof(double), updated);
+  }
   recorder.finish(backend_.table().forward_train(
-      &params, &in.x.view, in.weight.in(), in.bias.in(), in.running.pointer(), {y.buffer.data()},
+      &params, &in.x.view, in.weight.in(), in.bias.in(), in.running.pointer(), {y.buffer->data()},
       mean.out(), var.out(), invstd.out(), running ? &running_out : nullptr, recorder.message()));
   cases::TrainOutputs out{decode_activation(y), mean.values(), var.values(), invstd.values(),
                           std::nullopt};
@@ -319,14 +341,15 @@ Array AbiEngine::forward_eval(const cases::CaseSpec& spec, const Array& x_array,
                               const std::optional<cases::Running>& running) {
   require_function(reinterpret_cast<const void*>(backend_.table().forward_eval),
                    cases::Entry::forward_eval);
+  CallScope scope(arena_);
   const bnconf_params params = params_of(spec);
-  const CallInputs in = call_inputs(spec, x_array, nullptr, affine, running);
-  Activation y = output_activation(in.x.view);
+  const CallInputs in = call_inputs(arena_, spec, x_array, nullptr, affine, running);
+  Activation y = output_activation(arena_, "y", in.x.view);
   CallRecorder recorder(violations_);
   in.watch(recorder);
-  recorder.watch_outputs({{"y", &y.buffer}});
+  recorder.watch_output(*y.buffer, element_bytes(y), true);
   recorder.finish(backend_.table().forward_eval(&params, &in.x.view, in.weight.in(), in.bias.in(),
-                                                in.running.pointer(), {y.buffer.data()},
+                                                in.running.pointer(), {y.buffer->data()},
                                                 recorder.message()));
   return decode_activation(y);
 }
@@ -350,22 +373,32 @@ cases::Gradients AbiEngine::backward(bool train, const cases::CaseSpec& spec, co
   require_function(train ? reinterpret_cast<const void*>(table.backward_train)
                          : reinterpret_cast<const void*>(table.backward_eval),
                    train ? cases::Entry::backward_train : cases::Entry::backward_eval);
+  CallScope scope(arena_);
   const bnconf_params params = params_of(spec);
-  const CallInputs in = call_inputs(spec, x_array, &dy_array, affine, running);
+  const CallInputs in = call_inputs(arena_, spec, x_array, &dy_array, affine, running);
   const std::size_t channels = adapter::channel_count(in.x.view);
-  Activation dx = output_activation(in.x.view);
-  Vector dw = empty_vector(spec.spec.affine ? channels : 0),
-         db = empty_vector(spec.spec.affine ? channels : 0);
+  Activation dx = output_activation(arena_, "dx", in.x.view);
+  Vector dw = output_vector(arena_, "dweight", spec.spec.affine ? channels : 0),
+         db = output_vector(arena_, "dbias", spec.spec.affine ? channels : 0);
   CallRecorder recorder(violations_);
   in.watch(recorder);
-  recorder.watch_outputs({{"dx", &dx.buffer}, {"dweight", &dw.buffer}, {"dbias", &db.buffer}});
+  recorder.watch_output(*dx.buffer, element_bytes(dx), true);
+  recorder.watch_output(*dw.buffer, sizeof(double), true);
+  recorder.watch_output(*db.buffer, sizeof(double), true);
   recorder.finish(train ? table.backward_train(&params, &in.x.view, &in.dy.view, in.weight.in(),
-                                               {dx.buffer.data()}, dw.out(), db.out(),
+                                               {dx.buffer->data()}, dw.out(), db.out(),
                                                recorder.message())
                         : table.backward_eval(&params, &in.x.view, &in.dy.view, in.weight.in(),
-                                              in.running.pointer(), {dx.buffer.data()}, dw.out(),
+                                              in.running.pointer(), {dx.buffer->data()}, dw.out(),
                                               db.out(), recorder.message()));
   return {decode_activation(dx), dw.values(), db.values()};
+}
+
+std::vector<std::string> AbiEngine::finish_case() {
+  for (auto& late : arena_.late_writes()) {
+    if (violations_.size() < kMaxViolations) violations_.push_back(std::move(late));
+  }
+  return violations_;
 }
 
 }  // namespace bnconf::conformance

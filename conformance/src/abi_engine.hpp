@@ -1,7 +1,8 @@
 // A backend behind the adapter ABI as an engine (bnconf/cases/engine.hpp): the runner's call
-// marshalling and nothing else. Each call encodes the inputs in the case's dtype and layout,
-// places guard bytes around every output and poisons it, calls the backend's table, checks the
-// inputs unchanged and the guards intact, and decodes the outputs back to logical order.
+// marshalling and nothing else. Each call encodes the inputs in the case's dtype and layout into
+// guarded buffers (guarded_memory.hpp), poisons the outputs, calls the backend's table, checks
+// the inputs unchanged, the canaries intact and every required output element written, decodes
+// the outputs back to logical order, and retires the call's buffers.
 #pragma once
 
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "bnconf/cases/engine.hpp"
 #include "bnconf/conformance/backend.hpp"
+#include "guarded_memory.hpp"
 
 namespace bnconf::conformance {
 
@@ -35,6 +37,8 @@ class AbiEngine final : public cases::Engine {
   // What the backend did that it must not ("wrote 8 byte(s) past the end ... of output y",
   // "modified input x"), over every call so far.
   const std::vector<std::string>& violations() const { return violations_; }
+  // The violations once the case is over, late writes into retired buffers included.
+  std::vector<std::string> finish_case();
 
  private:
   cases::Gradients backward(bool train, const cases::CaseSpec& spec, const cases::Array& x,
@@ -42,6 +46,7 @@ class AbiEngine final : public cases::Engine {
                             const std::optional<cases::Running>& running);
 
   const Backend& backend_;
+  GuardedArena arena_;
   std::vector<std::string> violations_;
 };
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -13,6 +14,8 @@
 #include "abi_values.hpp"
 #include "bnconf/backends/bundled.hpp"
 #include "bnconf/cases/operations.hpp"
+#include "bnconf/formats/child_process.hpp"
+#include "text.hpp"
 
 namespace bnconf::conformance {
 namespace {
@@ -54,10 +57,11 @@ std::vector<fs::path> discovered_libraries() {
   for (const auto& folder : discovery_folders()) {
     std::error_code error;
     std::vector<fs::path> found;
-    for (const auto& entry : fs::directory_iterator(folder, error)) {
-      const std::string name = entry.path().filename().string();
-      if (name.rfind("libbnconf_backend_", 0) == 0 && entry.path().extension() == ".so") {
-        found.push_back(entry.path());
+    // Non-throwing iteration: an unreadable folder or entry is skipped, not fatal.
+    for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+      const std::string name = it->path().filename().string();
+      if (name.rfind("libbnconf_backend_", 0) == 0 && it->path().extension() == ".so") {
+        found.push_back(it->path());
       }
     }
     std::sort(found.begin(), found.end());
@@ -68,7 +72,9 @@ std::vector<fs::path> discovered_libraries() {
   return libraries;
 }
 
-// Checks that a backend table can be used by this runner.
+// Checks that a backend table can be used by this runner: the version, then the size the
+// table says it has (read before any field past it, so that a table shorter than version 1's
+// is refused rather than read beyond its end), then the capabilities function.
 void check_table(const bnconf_backend_v1* table, const std::string& where) {
   if (!table) throw std::runtime_error(where + ": the entry point returned no backend");
   if (table->abi_version != BNCONF_ABI_VERSION) {
@@ -76,7 +82,111 @@ void check_table(const bnconf_backend_v1* table, const std::string& where) {
                              " but this bnconf speaks version " +
                              std::to_string(BNCONF_ABI_VERSION));
   }
+  if (table->struct_size < sizeof(bnconf_backend_v1)) {
+    throw std::runtime_error(where + ": the table's struct_size is " +
+                             std::to_string(table->struct_size) + " bytes, less than the " +
+                             std::to_string(sizeof(bnconf_backend_v1)) +
+                             " bytes of an ABI version 1 table");
+  }
   if (!table->capabilities) throw std::runtime_error(where + ": no capabilities function");
+}
+
+// dlopen(3)s the library into this process and returns its checked table.
+const bnconf_backend_v1* load_table(const std::string& path) {
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) throw std::runtime_error(path + ": cannot be loaded: " + dlerror());
+  // Never dlclose(3)d: threads the library started may still run its code.
+  auto entry = reinterpret_cast<bnconf_backend_v1_entry_fn>(dlsym(handle, BNCONF_BACKEND_V1_ENTRY));
+  if (!entry) {
+    throw std::runtime_error(path + ": does not export " BNCONF_BACKEND_V1_ENTRY
+                                    " (see docs/adapter-guide.md)");
+  }
+  const bnconf_backend_v1* table = entry();
+  check_table(table, path);
+  return table;
+}
+
+// A C string of the table, read at most `limit` bytes far.
+std::string bounded(const char* text, std::size_t limit = 256) {
+  return text ? std::string(text, strnlen(text, limit)) : "?";
+}
+
+// What a probe learns of a plug-in, in the child that loaded it, as bytes for the parent:
+// "E" and the error, or "O" and the name, version and capabilities.
+std::string probe_in_this_process(const std::string& path) {
+  try {
+    const bnconf_backend_v1* table = load_table(path);
+    bnconf_capabilities capabilities{};
+    capabilities.struct_size = sizeof capabilities;
+    table->capabilities(&capabilities);
+    capabilities.struct_size = sizeof capabilities;
+    const std::string name = bounded(table->name), version = bounded(table->version);
+    std::string out = "O";
+    for (const std::string* text : {&name, &version}) {
+      const std::uint32_t size = static_cast<std::uint32_t>(text->size());
+      out.append(reinterpret_cast<const char*>(&size), sizeof size);
+      out += *text;
+    }
+    out.append(reinterpret_cast<const char*>(&capabilities), sizeof capabilities);
+    return out;
+  } catch (const std::exception& e) {
+    return "E" + std::string(e.what());
+  }
+}
+
+struct Probe {
+  std::string name, version;
+  bnconf_capabilities capabilities{};
+};
+
+bool take_text(const std::string& bytes, std::size_t& pos, std::string& text) {
+  std::uint32_t size = 0;
+  if (bytes.size() - pos < sizeof size) return false;
+  std::memcpy(&size, bytes.data() + pos, sizeof size);
+  pos += sizeof size;
+  if (bytes.size() - pos < size) return false;
+  text = printable(std::string_view(bytes).substr(pos, size), 256);
+  pos += size;
+  return true;
+}
+
+// Loads the plug-in in a child process and asks it for its table, name and capabilities.
+Probe probe(const std::string& path, double timeout_seconds) {
+  formats::ChildLimits limits;
+  limits.timeout_seconds = timeout_seconds;
+  limits.cpu_seconds = static_cast<std::uint64_t>(timeout_seconds) + 1;
+  limits.result_bytes = 1 << 16;
+  const formats::ChildRun run =
+      formats::run_in_child([&] { return probe_in_this_process(path); }, limits);
+  if (run.end == formats::ChildEnd::timed_out) {
+    throw std::runtime_error(path + ": loading it or asking its capabilities did not finish (" +
+                             run.detail + ")");
+  }
+  if (run.end != formats::ChildEnd::completed) {
+    throw std::runtime_error(path +
+                             ": loading it or asking its capabilities failed: " + run.detail);
+  }
+  const std::string& bytes = run.result;
+  if (!bytes.empty() && bytes[0] == 'E') throw std::runtime_error(printable(bytes.substr(1)));
+  Probe result;
+  std::size_t pos = 1;
+  if (bytes.empty() || bytes[0] != 'O' || !take_text(bytes, pos, result.name) ||
+      !take_text(bytes, pos, result.version) || bytes.size() - pos != sizeof result.capabilities) {
+    throw std::runtime_error(path + ": the probe returned a malformed answer");
+  }
+  std::memcpy(&result.capabilities, bytes.data() + pos, sizeof result.capabilities);
+  return result;
+}
+
+// The names of the discovered libraries (libbnconf_backend_<name>.so), without loading any.
+std::string known_names() {
+  std::string known;
+  for (const auto& b : bundled()) known += (known.empty() ? "" : ", ") + std::string(b.name);
+  for (const auto& library : discovered_libraries()) {
+    std::string name = library.stem().string().substr(std::strlen("libbnconf_backend_"));
+    known += ", " + printable(name, 64);
+  }
+  return known;
 }
 
 // "a,b" for the values whose capability bit is set, "-" for none.
@@ -109,16 +219,15 @@ constexpr std::pair<std::uint32_t, const char*> kFeatures[] = {
 
 }  // namespace
 
-Backend Backend::open(const std::string& name_or_path) {
-  Backend backend;
+Backend Backend::open(const std::string& name_or_path, double probe_timeout_seconds) {
   for (const auto& b : bundled()) {
     if (name_or_path == b.name) {
-      backend.table_ = b.entry();
-      backend.origin_ = "bundled";
+      Backend backend = from_table(b.entry(), "bundled");
+      return backend;
     }
   }
   std::string path = name_or_path;
-  if (!backend.table_ && name_or_path.find('/') == std::string::npos) {
+  if (name_or_path.find('/') == std::string::npos) {
     // A discovered plug-in by name: libbnconf_backend_<name>.so.
     path.clear();
     for (const auto& library : discovered_libraries()) {
@@ -126,29 +235,17 @@ Backend Backend::open(const std::string& name_or_path) {
         path = library.string();
     }
     if (path.empty()) {
-      std::string known;
-      for (const auto& listing : list_backends())
-        known += (known.empty() ? "" : ", ") + listing.name;
-      throw std::runtime_error("no backend named '" + name_or_path + "' (known: " + known +
-                               "; or give a path to a shared library)");
+      throw std::runtime_error("no backend named '" + printable(name_or_path, 256) + "' (known: " +
+                               known_names() + "; or give a path to a shared library)");
     }
   }
-  if (!backend.table_) {
-    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle) throw std::runtime_error(path + ": cannot be loaded: " + dlerror());
-    backend.library_ = std::shared_ptr<void>(handle, [](void* h) { dlclose(h); });
-    auto entry =
-        reinterpret_cast<bnconf_backend_v1_entry_fn>(dlsym(handle, BNCONF_BACKEND_V1_ENTRY));
-    if (!entry) {
-      throw std::runtime_error(path + ": does not export " BNCONF_BACKEND_V1_ENTRY
-                                      " (see docs/adapter-guide.md)");
-    }
-    backend.table_ = entry();
-    backend.origin_ = path;
-  }
-  check_table(backend.table_, backend.origin_);
-  backend.capabilities_.struct_size = sizeof(bnconf_capabilities);
-  backend.table_->capabilities(&backend.capabilities_);
+  const Probe probed = probe(path, probe_timeout_seconds);
+  Backend backend;
+  backend.path_ = path;
+  backend.origin_ = path;
+  backend.name_ = probed.name;
+  backend.version_ = probed.version;
+  backend.capabilities_ = probed.capabilities;
   return backend;
 }
 
@@ -157,9 +254,17 @@ Backend Backend::from_table(const bnconf_backend_v1* table, const std::string& o
   Backend backend;
   backend.table_ = table;
   backend.origin_ = origin;
+  backend.name_ = printable(bounded(table->name), 256);
+  backend.version_ = printable(bounded(table->version), 256);
   backend.capabilities_.struct_size = sizeof(bnconf_capabilities);
   table->capabilities(&backend.capabilities_);
   return backend;
+}
+
+const bnconf_backend_v1& Backend::table() const {
+  if (table_) return *table_;
+  if (!loaded_) loaded_ = load_table(path_);
+  return *loaded_;
 }
 
 std::string describe_capabilities(const bnconf_capabilities& c) {
@@ -182,7 +287,7 @@ std::string describe_capabilities(const bnconf_capabilities& c) {
              [](const auto& f) { return f.second; });
 }
 
-std::vector<BackendListing> list_backends() {
+std::vector<BackendListing> list_backends(double probe_timeout_seconds) {
   std::vector<BackendListing> listings;
   for (const auto& b : bundled()) {
     const Backend backend = Backend::open(b.name);
@@ -191,11 +296,12 @@ std::vector<BackendListing> list_backends() {
   }
   for (const auto& library : discovered_libraries()) {
     try {
-      const Backend backend = Backend::open(library.string());
-      listings.push_back({backend.name(), library.string(), backend.version(),
+      const Backend backend = Backend::open(library.string(), probe_timeout_seconds);
+      listings.push_back({backend.name(), printable(library.string()), backend.version(),
                           describe_capabilities(backend.capabilities()), ""});
     } catch (const std::exception& e) {
-      listings.push_back({library.filename().string(), library.string(), "", "", e.what()});
+      listings.push_back({printable(library.filename().string(), 256), printable(library.string()),
+                          "", "", e.what()});
     }
   }
   return listings;

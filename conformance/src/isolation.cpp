@@ -1,12 +1,13 @@
 #include "bnconf/conformance/isolation.hpp"
 
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
+#include <cmath>
 #include <cstring>
+#include <string_view>
+
+#include "bnconf/formats/child_process.hpp"
+#include "text.hpp"
 
 namespace bnconf::conformance {
 namespace {
@@ -43,17 +44,6 @@ class Reader {
   const std::string& bytes_;
   std::size_t pos_ = 0;
 };
-
-bool write_all(int fd, const std::string& bytes) {
-  std::size_t sent = 0;
-  while (sent < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + sent, bytes.size() - sent);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    sent += static_cast<std::size_t>(n);
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -108,81 +98,83 @@ bool deserialise(const std::string& bytes, Execution& e) {
       if (!in.u64(dim)) return false;
       array.shape.push_back(dim);
     }
-    if (!in.u64(n) || n > bytes.size() / sizeof(double)) return false;
+    std::size_t elements = 0;
+    // The values must fill the shape exactly: the judge indexes one by the other.
+    if (!in.u64(n) || n > bytes.size() / sizeof(double) ||
+        !cases::checked_element_count(array.shape, n, elements) || elements != n) {
+      return false;
+    }
     array.values.resize(n);
     if (!in.take(array.values.data(), n * sizeof(double))) return false;
     e.outputs[name] = std::move(array);
   }
-  return in.done();
+  if (!in.done()) return false;
+  // Text from the case's process is the backend's: one printable line of valid UTF-8 each.
+  e.message = printable(e.message);
+  for (auto& v : e.violations) v = printable(v);
+  for (auto& name : e.unchecked) name = printable(name, 256);
+  e.unchecked_reason = printable(e.unchecked_reason);
+  e.internal_error = printable(e.internal_error);
+  return true;
+}
+
+CaseLimits default_case_limits(double timeout_seconds) {
+  CaseLimits limits;
+  limits.timeout_seconds = timeout_seconds;
+  limits.memory_bytes = formats::half_of_physical_memory();
+  // Several busy threads for the whole timeout; a case of this suite needs a fraction of a second.
+  limits.cpu_seconds = static_cast<std::uint64_t>(std::ceil(4 * timeout_seconds)) + 1;
+  limits.file_bytes = std::uint64_t{1} << 30;
+  return limits;
+}
+
+void note_violation(const char* text) noexcept {
+  char line[512] = "violation:";
+  std::size_t length = std::strlen(line);
+  for (std::size_t i = 0; text[i] != '\0' && length + 1 < sizeof line; ++i)
+    line[length++] = text[i];
+  line[length] = '\0';
+  formats::child_note(line);
+}
+
+IsolatedRun run_isolated(const std::function<Execution()>& work, const CaseLimits& limits) {
+  formats::ChildLimits child_limits;
+  child_limits.timeout_seconds = limits.timeout_seconds;
+  child_limits.memory_bytes = limits.memory_bytes;
+  child_limits.cpu_seconds = limits.cpu_seconds;
+  child_limits.file_bytes = limits.file_bytes;
+  child_limits.result_bytes = limits.result_bytes;
+  const formats::ChildRun child =
+      formats::run_in_child([&] { return serialise(work()); }, child_limits);
+  IsolatedRun run;
+  run.detail = child.detail;
+  constexpr std::string_view kViolation = "violation:";
+  for (const auto& note : child.notes) {
+    if (note.rfind(kViolation, 0) == 0) run.violations.push_back(note.substr(kViolation.size()));
+  }
+  switch (child.end) {
+    case formats::ChildEnd::completed:
+      if (!deserialise(child.result, run.execution)) {
+        run.outcome = Outcome::crashed;
+        run.detail = "returned a malformed result (" + std::to_string(child.result.size()) +
+                     " bytes that do not decode)";
+      }
+      break;
+    case formats::ChildEnd::crashed:
+      run.outcome = Outcome::crashed;
+      break;
+    case formats::ChildEnd::timed_out:
+      run.outcome = Outcome::timed_out;
+      break;
+    case formats::ChildEnd::limit_exceeded:
+      run.outcome = Outcome::resource_limit;
+      break;
+  }
+  return run;
 }
 
 IsolatedRun run_isolated(const std::function<Execution()>& work, double timeout_seconds) {
-  IsolatedRun run;
-  int fds[2];
-  if (::pipe(fds) != 0) {
-    run.outcome = Outcome::crashed;
-    run.detail = "cannot create a pipe: " + std::string(std::strerror(errno));
-    return run;
-  }
-  std::fflush(nullptr);
-  const pid_t child = ::fork();
-  if (child < 0) {
-    ::close(fds[0]);
-    ::close(fds[1]);
-    run.outcome = Outcome::crashed;
-    run.detail = "cannot fork: " + std::string(std::strerror(errno));
-    return run;
-  }
-  if (child == 0) {
-    ::close(fds[0]);
-    const bool sent = write_all(fds[1], serialise(work()));
-    ::close(fds[1]);
-    std::fflush(nullptr);
-    ::_exit(sent ? 0 : 3);
-  }
-  ::close(fds[1]);
-  std::string bytes;
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
-  bool timed_out = false;
-  char chunk[1 << 16];
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          deadline - std::chrono::steady_clock::now())
-                          .count();
-    if (left <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd p{fds[0], POLLIN, 0};
-    const int ready = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) continue;
-    const ssize_t n = ::read(fds[0], chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // EOF: the child is done (or dead)
-    bytes.append(chunk, static_cast<std::size_t>(n));
-  }
-  ::close(fds[0]);
-  if (timed_out) ::kill(child, SIGKILL);
-  int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (timed_out) {
-    run.outcome = Outcome::timed_out;
-    run.detail =
-        "no result after " + std::to_string(static_cast<int>(timeout_seconds)) + " s (killed)";
-  } else if (WIFSIGNALED(status)) {
-    run.outcome = Outcome::crashed;
-    run.detail = "killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
-                 strsignal(WTERMSIG(status)) + ")";
-  } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !deserialise(bytes, run.execution)) {
-    run.outcome = Outcome::crashed;
-    run.detail = "exited with status " +
-                 std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
-                 " before returning a result";
-  }
-  return run;
+  return run_isolated(work, default_case_limits(timeout_seconds));
 }
 
 }  // namespace bnconf::conformance

@@ -1,4 +1,4 @@
-// The JSON report (the contract's fields; docs/adapter-guide.md "Reports").
+// The JSON report (the contract's fields; docs/adapter-guide.md "Reports"), always valid UTF-8.
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -74,7 +74,9 @@ std::string json_report(const Report& report) {
                      {"outputs", outputs}});
   }
   json["cases"] = cases;
-  return json.dump(1) + "\n";
+  // Any text may come from outside (a backend's message, a results file's strings, a path): an
+  // invalid UTF-8 sequence is written as U+FFFD instead of ending the run with an exception.
+  return json.dump(1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace bnconf::conformance

@@ -1,27 +1,13 @@
 #include "bnconf/conformance/report.hpp"
 
-#include <unistd.h>
-
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <stdexcept>
 
 #include "bnconf/conformance/report_formats.hpp"
+#include "report_file.hpp"
 #include "report_writers.hpp"
 
 namespace bnconf::conformance {
-
-void write_atomically(const std::string& path, const std::string& text) {
-  const std::string temporary = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw std::runtime_error(path + ": cannot be written");
-  }
-  std::filesystem::rename(temporary, path);
-}
 
 Report::Report(RunInfo info, std::map<std::string, std::string> paths,
                std::chrono::milliseconds rewrite_interval)
@@ -31,8 +17,18 @@ Report::Report(RunInfo info, std::map<std::string, std::string> paths,
       throw std::invalid_argument("no report format '" + format + "' (for " + path + ")");
     }
   }
+  for (const auto& [format, path] : paths_) {
+    if (!path.empty()) files_[format] = std::make_unique<ReportFile>(path);
+  }
   write_files();
+  // A destination that cannot be written at the start is an error of the command line, before
+  // any case runs.
+  if (!write_errors_.empty()) throw std::runtime_error(write_errors_.begin()->second);
 }
+
+Report::Report(Report&&) noexcept = default;
+Report& Report::operator=(Report&&) noexcept = default;
+Report::~Report() = default;
 
 void Report::add(CaseResult result) {
   results_.push_back(std::move(result));
@@ -86,16 +82,29 @@ std::string Report::count_line() const {
 
 void Report::write_files() {
   last_write_ = std::chrono::steady_clock::now();
-  for (const auto& [format, path] : paths_) {
-    if (!path.empty()) write_atomically(path, find_report_format(format)->render(*this));
+  for (const auto& [format, file] : files_) {
+    try {
+      file->write(find_report_format(format)->render(*this));
+      write_errors_.erase(file->path());
+    } catch (const std::exception& e) {
+      // The run goes on; the file keeps its last complete report and the next rewrite retries.
+      write_errors_[file->path()] = e.what();
+    }
   }
+}
+
+std::vector<std::string> Report::write_errors() const {
+  std::vector<std::string> errors;
+  for (const auto& [path, error] : write_errors_) errors.push_back(error);
+  return errors;
 }
 
 namespace {
 
 constexpr ReportFormat kFormats[] = {
     {"json", "Write the JSON report here (rewritten every second and at the end)", json_report},
-    {"junit", "Write a JUnit XML report here (rewritten every second and at the end)", junit_report},
+    {"junit", "Write a JUnit XML report here (rewritten every second and at the end)",
+     junit_report},
 };
 
 }  // namespace

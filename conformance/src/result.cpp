@@ -20,6 +20,9 @@ constexpr StatusRow kStatuses[] = {
      "the backend reported an error, or rejected a valid case"},
     {S::internal_error, "internal_error", true, "error",
      "bnconf itself failed on this case (a bug of bnconf); the run went on"},
+    {S::resource_limit, "resource_limit", true, "error",
+     "the case's process exceeded a per-case limit (memory, CPU time, file size or result size; "
+     "the message names it); killed"},
     {S::mistrusted, "mistrusted", false, "",
      "passed, but no checked element could tell a wrong formula from a right one (outputs empty, "
      "all zero, or bounds wider than half the value): not evidence of conformance"},

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "bnconf/cases/tiers.hpp"
 #include "bnconf/formats/schema.hpp"
 #include "case_names.hpp"
 #include "hdf5_handle.hpp"
@@ -93,6 +94,9 @@ Array read_dataset(hid_t group, const std::string& name, const DatasetRule& rule
     throw FieldError{
         field, "should have shape " + shape_text(*required) + " not " + shape_text(array.shape)};
   }
+  if (const std::string problem = hdf5::storage_problem(dataset.get(), count); !problem.empty()) {
+    throw FieldError{field, problem};
+  }
   array.values.resize(count);
   if (count == 0) return array;
   herr_t status = 0;
@@ -134,6 +138,31 @@ std::map<std::string, Array> read_section(hid_t case_group, Section section, con
   return arrays;
 }
 
+// What the shapes cannot say: a valid case's counter is not negative (a negative one is the
+// errors tier's bad_num_batches_tracked), and the pipeline's labels are classes of its linear
+// layer, integers in [0, K).
+void check_values(const Case& c) {
+  if (c.spec.operation == Operation::error) return;
+  if (const auto counter = c.inputs.find("num_batches_tracked"); counter != c.inputs.end()) {
+    for (double v : counter->second.values) {
+      if (v < 0) throw FieldError{"inputs/num_batches_tracked", "should be >= 0 in a valid case"};
+    }
+  }
+  const auto labels = c.inputs.find("labels");
+  const auto classes = c.inputs.find("linear_bias");
+  if (labels == c.inputs.end() || classes == c.inputs.end()) return;
+  const double k = static_cast<double>(classes->second.values.size());
+  for (std::size_t i = 0; i < labels->second.values.size(); ++i) {
+    const double label = labels->second.values[i];
+    if (!(label >= 0 && label < k)) {
+      throw FieldError{"inputs/labels", "element " + std::to_string(i) + " is " +
+                                            reference::shortest_decimal(label) +
+                                            ", not a class in [0, " +
+                                            reference::shortest_decimal(k) + ")"};
+    }
+  }
+}
+
 Case read_case(hid_t cases, const std::string& id) {
   Handle group(H5Gopen2(cases, id.c_str(), H5P_DEFAULT), H5Gclose);
   if (!group.valid()) throw FieldError{"", "is not a group"};
@@ -147,11 +176,13 @@ Case read_case(hid_t cases, const std::string& id) {
   }
   result.inputs = read_section(group.get(), Section::inputs, result.spec);
   result.expected = read_section(group.get(), Section::expected, result.spec);
+  check_values(result);
   return result;
 }
 
-FileInfo read_file_info(hid_t file, const std::string& path) {
-  const std::string where = path;
+// The LoadError names the file: messages carry no location of their own.
+FileInfo read_file_info(hid_t file) {
+  const std::string where;
   FileInfo info;
   const auto version = hdf5::read_int_attribute(file, "schema_version", where);
   if (!version) throw hdf5::Error("attribute schema_version is missing");
@@ -164,7 +195,54 @@ FileInfo read_file_info(hid_t file, const std::string& path) {
       hdf5::read_string_attribute(file, "generator_version", where).value_or("");
   info.catalogue_sha256 = hdf5::read_string_attribute(file, "catalogue_sha256", where).value_or("");
   info.tier = hdf5::read_string_attribute(file, "tier", where).value_or("");
+  if (!info.tier.empty() && !cases::is_tier(info.tier)) {
+    throw hdf5::Error("attribute tier '" + info.tier + "' is not a tier of the tier table");
+  }
   return info;
+}
+
+// The file attributes and every case, into an open file; `where` names it in errors.
+void write_contents(hid_t file, const FileInfo& info, const std::vector<Case>& cases,
+                    const std::string& where) {
+  hdf5::write_int_attribute(file, "schema_version", info.schema_version);
+  hdf5::write_string_attribute(file, "generator_version", info.generator_version);
+  hdf5::write_string_attribute(file, "catalogue_sha256", info.catalogue_sha256);
+  hdf5::write_string_attribute(file, "tier", info.tier);
+  hdf5::write_int_attribute(file, "case_count", static_cast<std::int64_t>(cases.size()));
+  Handle all_cases = hdf5::create_group(file, "cases");
+  for (const auto& c : cases) {
+    try {
+      Handle group = hdf5::create_group(all_cases.get(), c.spec.id);
+      write_spec_attributes(group.get(), c.spec);
+      write_section(group.get(), Section::inputs, c.inputs);
+      write_section(group.get(), Section::expected, c.expected);
+    } catch (const hdf5::Error& e) {
+      throw hdf5::Error(where + ": case " + c.spec.id + ": " + e.what());
+    }
+  }
+}
+
+// The file attributes and every case of an open file into `result` (result.path names it).
+// Throws hdf5::Error for a problem with the file as a whole.
+void read_contents(hid_t file, FixtureFile& result) {
+  result.info = read_file_info(file);
+  if (!hdf5::has_link(file, "cases")) throw hdf5::Error("group /cases is missing");
+  Handle cases(H5Gopen2(file, "cases", H5P_DEFAULT), H5Gclose);
+  if (!cases.valid()) throw hdf5::Error("/cases is not a group");
+  for (const auto& id : hdf5::member_names(cases.get())) {
+    try {
+      Case c = read_case(cases.get(), id);
+      if (!result.info->tier.empty() && c.spec.tier != result.info->tier) {
+        throw FieldError{
+            "tier", "'" + c.spec.tier + "' but the file holds tier '" + result.info->tier + "'"};
+      }
+      result.cases.emplace_back(std::move(c));
+    } catch (const FieldError& e) {
+      result.cases.emplace_back(LoadError{result.path, id, e.field, e.message});
+    } catch (const hdf5::Error& e) {
+      result.cases.emplace_back(LoadError{result.path, id, "", e.what()});
+    }
+  }
 }
 
 }  // namespace
@@ -186,55 +264,26 @@ void write_fixture_file(const std::string& path, const FileInfo& info,
   H5Pset_libver_bounds(access.get(), H5F_LIBVER_EARLIEST, H5F_LIBVER_V18);
   Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get()), H5Fclose);
   if (!file.valid()) throw hdf5::Error(path + ": cannot be created");
-  hdf5::write_int_attribute(file.get(), "schema_version", info.schema_version);
-  hdf5::write_string_attribute(file.get(), "generator_version", info.generator_version);
-  hdf5::write_string_attribute(file.get(), "catalogue_sha256", info.catalogue_sha256);
-  hdf5::write_string_attribute(file.get(), "tier", info.tier);
-  hdf5::write_int_attribute(file.get(), "case_count", static_cast<std::int64_t>(cases.size()));
-  Handle all_cases = hdf5::create_group(file.get(), "cases");
-  for (const auto& c : cases) {
-    try {
-      Handle group = hdf5::create_group(all_cases.get(), c.spec.id);
-      write_spec_attributes(group.get(), c.spec);
-      write_section(group.get(), Section::inputs, c.inputs);
-      write_section(group.get(), Section::expected, c.expected);
-    } catch (const hdf5::Error& e) {
-      throw hdf5::Error(path + ": case " + c.spec.id + ": " + e.what());
-    }
-  }
+  write_contents(file.get(), info, cases, path);
   if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) throw hdf5::Error(path + ": cannot be written");
 }
 
-FixtureFile read_fixture_file(const std::string& path) {
+std::string fixture_bytes(const FileInfo& info, const std::vector<Case>& cases) {
+  hdf5::QuietErrors quiet;
+  Handle file = hdf5::create_image();
+  write_contents(file.get(), info, cases, "(memory)");
+  return hdf5::image_bytes(file.get());
+}
+
+FixtureFile parse_fixture_bytes(const std::string& bytes, const std::string& path) {
   hdf5::QuietErrors quiet;
   FixtureFile result;
   result.path = path;
-  auto file_error = [&](const std::string& message) {
-    result.file_error = LoadError{path, "", "", message};
-    return result;
-  };
-  if (!std::filesystem::is_regular_file(path)) return file_error("no such file");
-  if (H5Fis_hdf5(path.c_str()) <= 0) {
-    return file_error("not a readable HDF5 file (truncated or corrupt?)");
-  }
-  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (!file.valid()) return file_error("cannot be opened as HDF5 (truncated or corrupt?)");
   try {
-    result.info = read_file_info(file.get(), path);
+    Handle file = hdf5::open_image(bytes);
+    read_contents(file.get(), result);
   } catch (const hdf5::Error& e) {
-    return file_error(e.what());
-  }
-  if (!hdf5::has_link(file.get(), "cases")) return file_error("group /cases is missing");
-  Handle cases(H5Gopen2(file.get(), "cases", H5P_DEFAULT), H5Gclose);
-  if (!cases.valid()) return file_error("/cases is not a group");
-  for (const auto& id : hdf5::member_names(cases.get())) {
-    try {
-      result.cases.emplace_back(read_case(cases.get(), id));
-    } catch (const FieldError& e) {
-      result.cases.emplace_back(LoadError{path, id, e.field, e.message});
-    } catch (const hdf5::Error& e) {
-      result.cases.emplace_back(LoadError{path, id, "", e.what()});
-    }
+    result.file_error = LoadError{path, "", "", e.what()};
   }
   return result;
 }

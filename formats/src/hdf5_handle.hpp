@@ -63,6 +63,13 @@ class QuietErrors {
   void* saved_data_ = nullptr;
 };
 
+// HDF5 files held in memory (the core driver without a backing store): a file's bytes opened
+// read-only, and a new file whose bytes image_bytes returns once written. Each gets a name of its
+// own, as the library refuses to open one name twice.
+Handle open_image(const std::string& bytes);
+Handle create_image();
+std::string image_bytes(hid_t file);
+
 // Object-creation properties that keep files byte-reproducible: no modification times.
 Handle group_creation_properties();
 Handle dataset_creation_properties(const std::vector<hsize_t>& dims);
@@ -79,8 +86,14 @@ void write_int_attribute(hid_t object, const std::string& name, std::int64_t val
 void write_int_list_attribute(hid_t object, const std::string& name,
                               const std::vector<std::int64_t>& values);
 
+// Why a dataset of `elements` elements cannot really hold them, checked before any allocation:
+// "" when its stored bytes can; otherwise "declares N elements but stores M bytes" (a dataset
+// declared and never written, or cut short). Chunked datasets may be compressed.
+std::string storage_problem(hid_t dataset, std::size_t elements);
+
 // Readers return nullopt when the attribute is absent and throw Error (with `where` in the
-// message) when it exists with the wrong type or size.
+// message; "" when the caller's error names the place) when it exists with the wrong type or
+// size.
 std::optional<std::string> read_string_attribute(hid_t object, const std::string& name,
                                                  const std::string& where);
 std::optional<std::vector<std::string>> read_string_list_attribute(hid_t object,

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "bnconf/formats/file_bytes.hpp"
 #include "case_names.hpp"
 
 namespace bnconf::formats {
@@ -54,15 +55,8 @@ std::string sha256_hex(const void* data, std::size_t size) {
 }
 
 std::string file_sha256(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot be read");
-  Sha256 hash;
-  std::vector<char> buffer(1 << 16);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    hash.update(buffer.data(), static_cast<std::size_t>(in.gcount()));
-  }
-  return hash.hex();
+  const std::string bytes = read_regular_file(path, kMaxDataFileBytes);
+  return sha256_hex(bytes.data(), bytes.size());
 }
 
 std::string dataset_sha256(const Array& array, bool integer) {
@@ -160,21 +154,51 @@ void write_manifest(const std::string& path, const Manifest& manifest) {
   if (!out) throw std::runtime_error(path + ": cannot be written");
 }
 
+namespace {
+
+// A SHA-256 digest as the manifest holds it: 64 lowercase hexadecimal digits.
+std::string digest(const Json& value, const std::string& what) {
+  const std::string text = value.get<std::string>();
+  if (text.size() != 64 || text.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    throw std::runtime_error(what + ": '" + text.substr(0, 80) +
+                             "' is not a SHA-256 digest (64 lowercase hex digits)");
+  }
+  return text;
+}
+
+}  // namespace
+
 Manifest read_manifest(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot be read");
+  const std::string bytes = read_regular_file(path, kMaxManifestBytes);
   try {
-    const Json json = Json::parse(in);
+    const Json json = Json::parse(bytes);
     Manifest manifest;
     manifest.schema_version = json.at("schema_version").get<std::int64_t>();
+    if (manifest.schema_version != kManifestSchemaVersion) {
+      throw std::runtime_error(path + ": schema_version " +
+                               std::to_string(manifest.schema_version) +
+                               " is not one this bnconf reads (1)");
+    }
     manifest.generator_version = json.at("generator_version").get<std::string>();
     manifest.catalogue_sha256 = json.at("catalogue_sha256").get<std::string>();
     for (const auto& [name, file] : json.at("files").items()) {
       ManifestFile entry;
-      entry.sha256 = file.at("sha256").get<std::string>();
+      entry.sha256 = digest(file.at("sha256"), path + ": files." + name + ".sha256");
+      if (file.contains("size")) {
+        if (!file.at("size").is_number_unsigned()) {
+          throw std::runtime_error(path + ": files." + name + ".size should be a byte count");
+        }
+        entry.size = file.at("size").get<std::uint64_t>();
+      }
       for (const auto& [id, c] : file.at("cases").items()) {
-        entry.cases[id] = {c.at("attributes").get<std::string>(),
-                           c.at("datasets").get<std::map<std::string, std::string>>()};
+        ManifestCase listed;
+        listed.attributes_sha256 =
+            digest(c.at("attributes"), path + ": files." + name + ".cases." + id + ".attributes");
+        for (const auto& [dataset, hash] : c.at("datasets").items()) {
+          listed.datasets[dataset] =
+              digest(hash, path + ": files." + name + ".cases." + id + ".datasets." + dataset);
+        }
+        entry.cases[id] = std::move(listed);
       }
       manifest.files[name] = std::move(entry);
     }

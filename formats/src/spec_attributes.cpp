@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "bnconf/cases/operations.hpp"
+#include "bnconf/cases/tiers.hpp"
 #include "case_names.hpp"
 #include "hdf5_handle.hpp"
 
@@ -163,10 +164,13 @@ void write_spec_attributes(hid_t group, const CaseSpec& spec) {
 }
 
 CaseSpec read_spec_attributes(hid_t group, const std::string& id) {
-  const Attributes in(group, id);
+  // The LoadError names the file and the case: messages carry no location of their own.
+  static const std::string kNamedByTheCaller;
+  const Attributes in(group, kNamedByTheCaller);
   CaseSpec spec;
   spec.id = id;
   spec.tier = in.text("tier");
+  if (!cases::is_tier(spec.tier)) fail("tier", "'" + spec.tier + "' is not a known tier");
   spec.operation = in.named("operation", cases::operation_from_string, "operation");
   spec.spec.preset = in.text("preset");
   // An error case may hold any eps and momentum, non-finite ones included (bad_eps,
@@ -175,7 +179,8 @@ CaseSpec read_spec_attributes(hid_t group, const std::string& id) {
   spec.spec.eps = in.number("eps", error_case);
   if (!error_case && spec.spec.eps < 0) fail("eps", "should be >= 0");
   spec.spec.momentum = read_momentum(in, error_case);
-  if (!error_case && spec.spec.momentum && !(*spec.spec.momentum >= 0 && *spec.spec.momentum <= 1)) {
+  if (!error_case && spec.spec.momentum &&
+      !(*spec.spec.momentum >= 0 && *spec.spec.momentum <= 1)) {
     fail("momentum", "should be in [0, 1] not " + reference::shortest_decimal(*spec.spec.momentum));
   }
   spec.spec.momentum_convention = in.named(
@@ -186,16 +191,21 @@ CaseSpec read_spec_attributes(hid_t group, const std::string& id) {
   spec.spec.affine = flag(in.integer("affine"), "affine");
   spec.spec.track_running_stats = flag(in.integer("track_running_stats"), "track_running_stats");
   spec.shape = read_shape(in);
+  if (spec.shape.size() < 2 && spec.operation != Operation::error) {
+    // Rank 1 has no channel axis: only an error case (bad_rank) may hold it.
+    fail("shape", "a valid case needs at least 2 dimensions (N, C, ...) not " +
+                      std::to_string(spec.shape.size()));
+  }
   spec.layout = in.named("layout", reference::layout_from_string, "layout");
-  if (auto text = hdf5::read_string_attribute(group, "dy_layout", id)) {
+  if (auto text = hdf5::read_string_attribute(group, "dy_layout", in.where())) {
     spec.dy_layout = parsed(*text, "dy_layout", reference::layout_from_string, "layout");
   }
-  if (auto text = hdf5::read_string_attribute(group, "view", id)) {
+  if (auto text = hdf5::read_string_attribute(group, "view", in.where())) {
     spec.view = parsed(*text, "view", cases::view_from_string, "view");
   }
   spec.dtype = in.named("dtype", ieee::dtype_from_string, "dtype");
-  spec.tags =
-      hdf5::read_string_list_attribute(group, "tags", id).value_or(std::vector<std::string>{});
+  spec.tags = hdf5::read_string_list_attribute(group, "tags", in.where())
+                  .value_or(std::vector<std::string>{});
   spec.seed = in.integer("seed");
   if (spec.seed < 0) fail("seed", "should be >= 0");
   const std::int64_t steps = in.integer("steps");
@@ -204,7 +214,7 @@ CaseSpec read_spec_attributes(hid_t group, const std::string& id) {
   }
   spec.steps = static_cast<int>(steps);
   read_error_fields(in, spec);
-  spec.description = hdf5::read_string_attribute(group, "description", id).value_or("");
+  spec.description = hdf5::read_string_attribute(group, "description", in.where()).value_or("");
   return spec;
 }
 

@@ -57,6 +57,9 @@ class Fuzzer {
     report_.backend_origin = backend.origin();
     report_.seed = options.seed;
     report_.bnconf_version = BNCONF_VERSION;
+    run_options_.timeout_seconds = options.timeout_seconds;
+    run_options_.memory_limit_bytes = options.memory_limit_bytes;
+    run_options_.cpu_limit_seconds = options.cpu_limit_seconds;
   }
 
   FuzzReport run(const std::function<void(const Progress&)>& progress) {
@@ -67,8 +70,8 @@ class Fuzzer {
       const Json drawn = draw_case(options_.seed, index, backend_.capabilities(), options_.limits);
       ++report_.drawn;
       if (drawn.is_null()) break;  // the backend declares nothing drawable
-      const Trial trial = run_trial(backend_, drawn, case_id(drawn, options_.seed, index),
-                                    options_.timeout_seconds);
+      const Trial trial =
+          run_trial(backend_, drawn, case_id(drawn, options_.seed, index), run_options_);
       if (trial.state != Trial::State::ran) {
         ++(trial.state == Trial::State::unsupported ? report_.unsupported : report_.unbuildable);
         if (++misses >= kRedraws) break;
@@ -115,12 +118,12 @@ class Fuzzer {
     f.original = drawn;
     const std::string id = trial.c.spec.id;
     auto attempt = [&](const Json& candidate) -> std::optional<Outcome> {
-      const Trial t = run_trial(backend_, candidate, id, options_.timeout_seconds);
+      const Trial t = run_trial(backend_, candidate, id, run_options_);
       if (t.state != Trial::State::ran) return std::nullopt;
       return outcome_of(t.result);
     };
     std::tie(f.shrunk, f.shrink_runs) = shrink(drawn, outcome, attempt, options_.max_shrink_runs);
-    const Trial shrunk = run_trial(backend_, f.shrunk, id, options_.timeout_seconds);
+    const Trial shrunk = run_trial(backend_, f.shrunk, id, run_options_);
     f.result = shrunk.result;
     f.outcome = outcome_of(shrunk.result);
     write_reproducer(f, shrunk, argument_, options_);
@@ -131,6 +134,7 @@ class Fuzzer {
   const conformance::Backend& backend_;
   std::string argument_;
   FuzzOptions options_;
+  conformance::RunOptions run_options_;  // each case's limits, as `bnconf run` sets them
   FuzzReport report_;
   std::vector<std::pair<Outcome, std::size_t>> seen_;  // outcome of a drawn case -> finding
 };

@@ -3,10 +3,8 @@
 
 #include <exception>
 
-#include "bnconf/conformance/execute.hpp"
-#include "bnconf/conformance/isolation.hpp"
-#include "bnconf/conformance/judge.hpp"
 #include "bnconf/conformance/requirements.hpp"
+#include "bnconf/conformance/runner.hpp"
 #include "bnconf/generators/build_case.hpp"
 #include "bnconf/generators/catalogue.hpp"
 
@@ -17,7 +15,7 @@ std::string tier_of(const nlohmann::ordered_json& case_object) {
 }
 
 Trial run_trial(const conformance::Backend& backend, const nlohmann::ordered_json& case_object,
-                const std::string& id, double timeout_seconds) {
+                const std::string& id, const conformance::RunOptions& options) {
   Trial trial;
   try {
     trial.c =
@@ -34,19 +32,8 @@ Trial run_trial(const conformance::Backend& backend, const nlohmann::ordered_jso
     return trial;
   }
   trial.state = Trial::State::ran;
-  trial.result = conformance::new_result(trial.c);
-  const conformance::IsolatedRun run = conformance::run_isolated(
-      [&] { return conformance::execute_case(backend, trial.c); }, timeout_seconds);
-  try {
-    if (run.outcome == conformance::Outcome::completed) {
-      conformance::judge_execution(trial.c, run.execution, trial.result);
-    } else {
-      conformance::judge_incomplete(run, trial.result);
-    }
-  } catch (const std::exception& e) {  // a failure of bnconf itself, as `run` reports it
-    trial.result.status = conformance::CaseStatus::internal_error;
-    trial.result.message = std::string("bnconf internal error: ") + e.what();
-  }
+  // In a process of its own under the run's limits, judged as `bnconf run` judges it.
+  trial.result = conformance::run_case(backend, trial.c, options);
   return trial;
 }
 

@@ -1,6 +1,7 @@
 // One fuzz case end to end: the case object built into a fixture case by the generator (inputs
 // drawn, expected outputs from the reference), checked against the backend's declared
-// capabilities, run in an isolated child and judged, exactly as `bnconf run` does it.
+// capabilities, run in an isolated child under the run's limits and judged, exactly as `bnconf
+// run` does it (conformance::run_case).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -9,6 +10,7 @@
 #include "bnconf/cases/case.hpp"
 #include "bnconf/conformance/backend.hpp"
 #include "bnconf/conformance/result.hpp"
+#include "bnconf/conformance/runner.hpp"
 
 namespace bnconf::fuzz {
 
@@ -20,7 +22,7 @@ struct Trial {
 };
 
 Trial run_trial(const conformance::Backend& backend, const nlohmann::ordered_json& case_object,
-                const std::string& id, double timeout_seconds);
+                const std::string& id, const conformance::RunOptions& options);
 
 // The tier a case object belongs to: errors for invalid input, core otherwise.
 std::string tier_of(const nlohmann::ordered_json& case_object);

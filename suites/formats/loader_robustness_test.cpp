@@ -1,9 +1,12 @@
 // A corpus of broken fixtures, each made by damaging a copy of a good one: every defect gives
 // one clear error naming the file, the case and the field, the loader never crashes, and the
-// other cases of the file still load.
+// other cases of the file still load. Also what cannot be committed (FIFOs, device links, link
+// loops) and corruptions of a committed file that crash or hang libhdf5 itself.
 #include <gtest/gtest.h>
 #include <hdf5.h>
+#include <sys/stat.h>
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +14,7 @@
 
 #include "bnconf/formats/fixture_set.hpp"
 #include "bnconf/formats/manifest.hpp"
+#include "bnconf/formats/results_file.hpp"
 
 namespace {
 
@@ -246,6 +250,93 @@ TEST_F(BrokenFixture, FileMissingFromTheManifestIsReported) {
   EXPECT_NE(set.errors[0].to_string().find("extra.h5: is not listed in manifest.json"),
             std::string::npos);
   EXPECT_EQ(set.cases.size(), 3u);
+}
+
+// Before issue 13 the loader hashed the file first (std::ifstream): opening a FIFO waited for a
+// writer forever.
+TEST_F(BrokenFixture, FifoNamedLikeAFixtureIsRefusedWithoutWaiting) {
+  fs::remove(file_);
+  ASSERT_EQ(::mkfifo(file_.c_str(), 0600), 0);
+  const auto start = std::chrono::steady_clock::now();
+  expect_file_error("is a FIFO, not a regular file");
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 5);
+}
+
+// Before: hashing read /dev/zero without end.
+TEST_F(BrokenFixture, LinkToADeviceIsRefused) {
+  fs::remove(file_);
+  fs::create_symlink("/dev/zero", file_);
+  expect_file_error("is a character device, not a regular file");
+}
+
+// Before: std::filesystem threw out of the loader, before any report existed.
+TEST_F(BrokenFixture, SymbolicLinkLoopIsAnErrorNamingTheFile) {
+  fs::remove(file_);
+  fs::create_symlink(file_, file_);
+  expect_file_error("cannot be opened: Too many levels of symbolic links");
+}
+
+// A copy of the committed errors.h5 beside the committed manifest, with one byte flipped.
+class CorruptCommittedFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("bnconf-corrupt-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    fs::copy_file(std::string(BNCONF_FIXTURES_DIR) + "/manifest.json", dir_ / "manifest.json");
+    file_ = (dir_ / "errors.h5").string();
+    fs::copy_file(std::string(BNCONF_FIXTURES_DIR) + "/errors.h5", file_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void flip(std::streamoff offset) {
+    std::fstream f(file_, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(offset);
+    const char byte = static_cast<char>(f.get() ^ 0xFF);
+    f.seekp(offset);
+    f.put(byte);
+  }
+  fs::path dir_;
+  std::string file_;
+};
+
+// Before: libhdf5 1.10 read the corrupt global-heap length in this process and crashed it
+// (issue 13). Now the file, whose digest is not the manifest's, is parsed in a child.
+TEST_F(CorruptCommittedFile, ByteThatCrashesLibhdf5IsAFileErrorNotACrash) {
+  flip(2231);
+  const auto set = fmt::load_fixture_set({file_});
+  ASSERT_EQ(set.errors.size(), 1u);
+  const std::string message = set.errors[0].to_string();
+  EXPECT_NE(message.find(file_ + ": the HDF5 parser failed: "), std::string::npos) << message;
+  EXPECT_TRUE(set.cases.empty());
+}
+
+// The committed set itself loads without an error, parsed in this process (whole-file digests
+// match) or not.
+TEST(CommittedSet, LoadsWithoutErrors) {
+  const auto set = fmt::load_fixture_set({BNCONF_FIXTURES_DIR});
+  for (const auto& e : set.errors) ADD_FAILURE() << e.to_string();
+  EXPECT_GE(set.cases.size(), 300u);
+}
+
+// Results files: the optional per-case "unchecked" list and its reason survive the round trip.
+TEST(ResultsFile, UncheckedOutputsAndTheirReasonRoundTrip) {
+  const fs::path path =
+      fs::temp_directory_path() / ("bnconf-results-" + std::to_string(::getpid()) + ".h5");
+  fmt::ResultsFile results{"producer", "1", {}, {}};
+  auto& entry = results.cases["core.x"];
+  entry.outputs["y"] = {{2}, {1.0, 2.0}};
+  entry.unchecked = {"running_mean", "running_var"};
+  entry.unchecked_reason = "the framework keeps no running statistics";
+  fmt::write_results_file(path.string(), results);
+  const fmt::ResultsFile back = fmt::read_results_file(path.string());
+  ASSERT_TRUE(back.errors.empty()) << back.errors.front();
+  ASSERT_EQ(back.cases.count("core.x"), 1u);
+  EXPECT_EQ(back.cases.at("core.x").unchecked, entry.unchecked);
+  EXPECT_EQ(back.cases.at("core.x").unchecked_reason, entry.unchecked_reason);
+  EXPECT_EQ(back.cases.at("core.x").outputs, entry.outputs);
+  fs::remove(path);
 }
 
 }  // namespace

@@ -86,4 +86,48 @@ TEST(Contract, CheckJudgesAResultsFileWithTheSameRules) {
   fs::remove(path);
 }
 
+// A results file may declare outputs it did not compute (attribute unchecked): running statistics
+// are then "not checked", as for a backend that does not declare them; a core output declared
+// unchecked fails the case instead of passing it unjudged. Before, the attribute was not read:
+// the running statistics were missing outputs and failed the case.
+TEST(Contract, CheckHonoursOutputsDeclaredUncheckedButNeverACoreOutput) {
+  RunOptions options;
+  options.filter = "core.dtypes.f32.forward_train:core.dtypes.f32.forward_eval";
+  const auto set = bnconf::formats::load_fixture_set({default_fixtures_path()});
+  const auto selected = select_cases(set, options);
+  ASSERT_EQ(selected.size(), 2u);
+  bnconf::formats::ResultsFile results{"producer", "1", {}, {}};
+  for (const auto* c : selected) {
+    auto& entry = results.cases[c->spec.id];
+    entry.outputs = c->expected;
+    if (c->spec.operation == bnconf::cases::Operation::forward_train) {
+      for (const char* name : {"running_mean", "running_var", "num_batches_tracked"}) {
+        entry.outputs.erase(name);
+        entry.unchecked.push_back(name);
+      }
+    } else {
+      entry.outputs.erase("y");
+      entry.unchecked.push_back("y");
+    }
+    entry.unchecked_reason = "the framework keeps no running statistics";
+  }
+  const fs::path path = scratch("-unchecked.h5");
+  bnconf::formats::write_results_file(path.string(), results);
+  const Report report = check_results(path.string(), options);
+  ASSERT_EQ(report.results().size(), 2u);
+  for (const auto& r : report.results()) {
+    if (r.operation == "forward_train") {
+      EXPECT_EQ(r.status, CaseStatus::pass) << r.message;
+      EXPECT_NE(r.message.find("not checked: running_mean, running_var, num_batches_tracked (the "
+                               "framework keeps no running statistics)"),
+                std::string::npos)
+          << r.message;
+    } else {
+      EXPECT_EQ(r.status, CaseStatus::fail) << r.message;
+      EXPECT_NE(r.message.find("declares y unchecked"), std::string::npos) << r.message;
+    }
+  }
+  fs::remove(path);
+}
+
 }  // namespace

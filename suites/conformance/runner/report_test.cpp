@@ -1,14 +1,22 @@
 // Reports: the JSON carries the contract's fields and stays valid after every rewrite; JUnit and
-// the count line agree with it.
+// the count line agree with it; rewrites are throttled but the last one holds every case.
+// Whatever the text (invalid UTF-8, control characters, markup) both stay valid; a run that did
+// not finish is visible in JUnit; a destination that is not a regular file is refused, two runs
+// cannot write one report, and a write that fails keeps the last complete report and says where.
 #include "bnconf/conformance/report.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "bnconf/conformance/report_formats.hpp"
 
@@ -73,10 +81,11 @@ TEST(Report, JsonIsValidAfterEveryRewriteAndCompleteAtTheEnd) {
   std::ifstream xml(junit);
   const std::string text((std::istreambuf_iterator<char>(xml)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("tests=\"3\" failures=\"1\" errors=\"1\""), std::string::npos) << text;
-  // The contract's count line, extended (never reordered) by internal_error.
+  // The contract's count line, extended (never reordered) by internal_error, resource_limit and
+  // mistrusted.
   EXPECT_EQ(report.count_line(),
             "tests:3 pass:1 fail:1 unsupported:0 crash:1 timeout:0 backend_error:0 "
-            "internal_error:0 mistrusted:0");
+            "internal_error:0 resource_limit:0 mistrusted:0");
   fs::remove_all(dir);
 }
 
@@ -85,8 +94,7 @@ TEST(Report, RewritesAreThrottledButFinishAlwaysWritesEveryCase) {
       fs::temp_directory_path() / ("bnconf-report-throttle-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path json = dir / "r.json";
-  Report report({"mine", "1", "x", {}, 3, {}}, {{"json", json.string()}},
-                std::chrono::hours(1));
+  Report report({"mine", "1", "x", {}, 3, {}}, {{"json", json.string()}}, std::chrono::hours(1));
   report.add(result("core.a", CaseStatus::pass));
   report.add(result("core.b", CaseStatus::fail));
   EXPECT_EQ(read_json(json)["cases"].size(), 0u);  // within the interval: not yet rewritten
@@ -118,6 +126,175 @@ TEST(ReportFormats, EachFormatHasAWriterAndUnknownOnesAreRefused) {
   }
   EXPECT_THROW(bnconf::conformance::Report({"mine", "1", "x", {}, 0, {}}, {{"html5", "/tmp/x"}}),
                std::invalid_argument);
+}
+
+}  // namespace
+
+namespace {
+
+using namespace bnconf::conformance;
+namespace fs = std::filesystem;
+
+fs::path scratch_dir() {
+  const auto* test = testing::UnitTest::GetInstance()->current_test_info();
+  const fs::path dir = fs::temp_directory_path() /
+                       ("bnconf-report-" + std::to_string(::getpid()) + "-" + test->name());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string refusal(const std::string& path) {
+  try {
+    Report report({"mine", "1", "x", {}, 0, {}}, {{"json", path}});
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+const char* const kBadText = "bad \x80 \xC0\xAF \xED\xA0\x80 \x01\x1B[31m <a b=\"&\"> \xF0\x9F";
+
+// Before: nlohmann's dump() threw type_error 316 on the first invalid byte, ending the run with
+// no report; the XML escape passed control characters through.
+TEST(ReportText, InvalidUtf8AndControlCharactersGiveValidJsonAndXml) {
+  const fs::path dir = scratch_dir();
+  RunInfo info{kBadText, kBadText, kBadText, {kBadText}, 1, {kBadText}};
+  Report report(info, {{"json", (dir / "r.json").string()}, {"junit", (dir / "r.xml").string()}});
+  CaseResult r;
+  r.id = std::string("core.") + kBadText;
+  r.tier = "core";
+  r.operation = "forward_eval";
+  r.status = CaseStatus::backend_error;
+  r.message = kBadText;
+  report.add(r);
+  report.finish();
+  EXPECT_TRUE(report.write_errors().empty());
+  nlohmann::json json;
+  ASSERT_NO_THROW(json = nlohmann::json::parse(read_text(dir / "r.json")));
+  EXPECT_NE(json["cases"][0]["message"].get<std::string>().find("\xEF\xBF\xBD"), std::string::npos);
+  const std::string xml = read_text(dir / "r.xml");
+  for (char c : xml) EXPECT_FALSE(c >= 0 && c < 0x20 && c != '\n') << "raw control character";
+  EXPECT_EQ(xml.find("\x80"), std::string::npos) << "invalid UTF-8 in the XML";
+  EXPECT_EQ(xml.find("<a b="), std::string::npos) << "markup not escaped";
+  if (std::system("python3 -c 'import xml.dom.minidom' 2>/dev/null") == 0) {
+    const std::string check =
+        "python3 -c 'import sys, xml.dom.minidom; "
+        "xml.dom.minidom.parse(sys.argv[1])' '" +
+        (dir / "r.xml").string() + "'";
+    EXPECT_EQ(std::system(check.c_str()), 0) << "the JUnit report is not well-formed XML";
+  }
+  fs::remove_all(dir);
+}
+
+// Before: the JUnit of a killed run listed what finished and nothing else: finished and green.
+TEST(ReportJunit, RunThatDidNotFinishAndLoadErrorsAreErrors) {
+  const fs::path dir = scratch_dir();
+  RunInfo info{"mine", "1", "x", {}, 3, {"fixtures/core.h5: case x: eps: should be finite"}};
+  Report report(info, {{"junit", (dir / "r.xml").string()}}, std::chrono::milliseconds(0));
+  CaseResult passed;
+  passed.id = "core.a";
+  passed.tier = "core";
+  report.add(passed);
+  const std::string running = read_text(dir / "r.xml");
+  EXPECT_NE(running.find("name=\"incomplete\""), std::string::npos) << running;
+  EXPECT_NE(running.find("1 of 3 selected cases reported"), std::string::npos) << running;
+  EXPECT_NE(running.find("name=\"load_error\""), std::string::npos) << running;
+  EXPECT_NE(running.find("errors=\"2\""), std::string::npos) << running;
+  report.finish();
+  const std::string done = read_text(dir / "r.xml");
+  EXPECT_EQ(done.find("name=\"incomplete\""), std::string::npos) << done;
+  EXPECT_NE(done.find("name=\"load_error\""), std::string::npos) << done;
+  fs::remove_all(dir);
+}
+
+// Before: the report was renamed over whatever the path named, a device node included (so this
+// test uses a FIFO of its own, never a device: on the old code, as root, it would replace it).
+TEST(ReportDestination, AnythingButARegularFileIsRefused) {
+  const fs::path dir = scratch_dir();
+  const std::string fifo = (dir / "fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_NE(refusal(fifo).find(fifo + ": is a FIFO"), std::string::npos);
+  EXPECT_NE(refusal(dir.string()).find("is a directory"), std::string::npos);
+  fs::create_symlink(dir / "elsewhere.json", dir / "link.json");
+  EXPECT_NE(refusal((dir / "link.json").string()).find("is a symbolic link"), std::string::npos);
+  EXPECT_NE(refusal((dir / "missing" / "r.json").string()).find("missing/r.json"),
+            std::string::npos);
+  fs::remove_all(dir);
+}
+
+// Before: two runs writing one report replaced each other's file after every case.
+TEST(ReportDestination, TwoRunsCannotWriteOneReport) {
+  const fs::path dir = scratch_dir();
+  const std::string path = (dir / "r.json").string();
+  Report first({"mine", "1", "x", {}, 0, {}}, {{"json", path}});
+  EXPECT_NE(refusal(path).find("another bnconf run is writing this report"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+// Before: a failed write threw out of Report::add, ending the run, and left its temporary file.
+// Here the file-size limit (RLIMIT_FSIZE, with SIGXFSZ ignored as bnconf does) stands for a full
+// disk: the report stops growing, each failure is recorded with the path, the file keeps the last
+// complete report, and no temporary is left. In a child process, which the limit would outlive.
+TEST(ReportWrite, FailureKeepsTheLastCompleteReportAndSaysWhere) {
+  const fs::path dir = scratch_dir();
+  const std::string path = (dir / "r.json").string();
+  std::fflush(nullptr);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit{4096, 4096};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    Report report({"mine", "1", "x", {}, 100, {}}, {{"json", path}}, std::chrono::milliseconds(0));
+    for (int i = 0; i < 100; ++i) {
+      CaseResult r;
+      r.id = "core.case" + std::to_string(i);
+      r.tier = "core";
+      report.add(r);
+    }
+    report.finish();
+    const auto errors = report.write_errors();
+    const bool said = errors.size() == 1 && errors[0].find(path +
+                                                           ": cannot be written: File too "
+                                                           "large") != std::string::npos;
+    ::_exit(said ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the write error was not reported";
+  nlohmann::json json;
+  ASSERT_NO_THROW(json = nlohmann::json::parse(read_text(path))) << "the last report was lost";
+  EXPECT_GT(json["cases"].size(), 0u);
+  EXPECT_LT(json["cases"].size(), 100u);
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp."), std::string::npos)
+        << "temporary left: " << entry.path();
+  }
+  fs::remove_all(dir);
+}
+
+// The directory of the report removed during the run: the run goes on, the error names the path.
+TEST(ReportWrite, RemovedDirectoryIsAWriteErrorNotTheEndOfTheRun) {
+  const fs::path dir = scratch_dir();
+  const std::string path = (dir / "r.json").string();
+  Report report({"mine", "1", "x", {}, 2, {}}, {{"json", path}}, std::chrono::milliseconds(0));
+  fs::remove_all(dir);
+  CaseResult r;
+  r.id = "core.a";
+  r.tier = "core";
+  EXPECT_NO_THROW(report.add(r));
+  ASSERT_EQ(report.write_errors().size(), 1u);
+  EXPECT_NE(report.write_errors()[0].find(path + ": cannot be written: No such file or directory"),
+            std::string::npos)
+      << report.write_errors()[0];
 }
 
 }  // namespace

@@ -1,12 +1,15 @@
 // The report of a conformance run: the results so far and the run's facts, written as JSON (the
 // contract's fields), JUnit XML and the terminal summary (report_writers.hpp). Files are
-// rewritten atomically (write to a temporary file, then rename) at most every
-// kRewriteInterval while cases finish and once at the end, so a run killed midway still leaves a
-// valid report of what finished up to that interval before.
+// rewritten atomically (an exclusive temporary file, then rename) at most every kRewriteInterval
+// while cases finish and once at the end, so a run killed midway still leaves a valid report of
+// what finished up to that interval before; each is locked for the run, so that two runs cannot
+// write one report; any text (a backend's message, an id, a path) is written as valid UTF-8 JSON
+// and well-formed XML 1.0.
 #pragma once
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,13 +30,19 @@ struct RunInfo {
   std::vector<std::string> stale_expectations = {};
 };
 
+class ReportFile;
+
 class Report {
  public:
   // `paths`: report format name (report_formats.hpp) -> file; throws std::invalid_argument for
-  // an unknown format.
+  // an unknown format and std::runtime_error, naming the path, for a destination that cannot
+  // take a report (not a regular file, locked by another run, not writable).
   // `rewrite_interval`: the least time between two rewrites while cases finish.
   explicit Report(RunInfo info, std::map<std::string, std::string> paths = {},
                   std::chrono::milliseconds rewrite_interval = kRewriteInterval);
+  Report(Report&&) noexcept;
+  Report& operator=(Report&&) noexcept;
+  ~Report();
 
   static constexpr std::chrono::milliseconds kRewriteInterval{1000};
 
@@ -51,8 +60,11 @@ class Report {
   const RunInfo& info() const { return info_; }
 
   // "tests:214 pass:200 fail:2 unsupported:12 crash:0 timeout:0 backend_error:0
-  // internal_error:0"
+  // internal_error:0 resource_limit:0 mistrusted:0"
   std::string count_line() const;
+  // Report files the last rewrite could not write, one line each naming the path and why; each
+  // still holds the last report that could be written. A later rewrite retries them.
+  std::vector<std::string> write_errors() const;
   // Table of statuses by tier and operation, then one block per failing case.
   std::string terminal_summary() const;
 
@@ -60,13 +72,16 @@ class Report {
   void write_files();
   RunInfo info_;
   std::map<std::string, std::string> paths_;
+  std::map<std::string, std::unique_ptr<ReportFile>> files_;  // by format
+  std::map<std::string, std::string> write_errors_;           // by path
   std::chrono::milliseconds rewrite_interval_;
   std::chrono::steady_clock::time_point last_write_{};
   std::vector<CaseResult> results_;
   bool complete_ = false;
 };
 
-// Writes `text` to `path` atomically.
+// Writes `text` to `path` atomically (as a report file, without the lock); throws
+// std::runtime_error naming the path.
 void write_atomically(const std::string& path, const std::string& text);
 
 }  // namespace bnconf::conformance

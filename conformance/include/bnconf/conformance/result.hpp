@@ -13,6 +13,7 @@
 
 namespace bnconf::conformance {
 
+// Appended only: the order is the count line's.
 enum class CaseStatus {
   pass,
   fail,
@@ -21,6 +22,7 @@ enum class CaseStatus {
   timeout,
   backend_error,
   internal_error,
+  resource_limit,
   mistrusted,
 };
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct RunOptions {
   std::size_t shard_index = 0;        // --shard I/N: cases whose position % N == I
   std::size_t shard_count = 1;
   double timeout_seconds = 60;
+  // Per-case limits beyond the timeout (isolation.hpp); unset: default_case_limits's.
+  std::optional<std::uint64_t> memory_limit_bytes;  // 0: none
+  std::optional<std::uint64_t> cpu_limit_seconds;   // 0: none
   std::map<std::string, std::string> reports;  // report format name -> file (report_formats.hpp)
   bool progress = false;                       // a progress bar on stderr
   ToleranceRule rule;                          // default: the error model
@@ -29,7 +33,7 @@ struct RunOptions {
 // The committed golden set of this source tree.
 std::string default_fixtures_path();
 
-// Does `id` match a gtest-style filter?
+// Does `id` match a gtest-style filter? At most |filter| x |id| steps.
 bool filter_matches(const std::string& filter, const std::string& id);
 
 // The cases `options` selects, in fixture order.
@@ -42,6 +46,12 @@ Report run_backend(const Backend& backend, const RunOptions& options);
 // rules; `origin` stands for the fixture paths in the report.
 Report run_backend_on(const Backend& backend, const std::vector<cases::Case>& cases,
                       const std::string& origin, const RunOptions& options);
+// Runs one case built in memory (a fuzzer's) as run_backend runs a fixture case, without a
+// report: in a process of its own forked from this one (a plug-in is loaded there, never here),
+// under the limits `options` sets (timeout, memory, CPU time, files; results bounded by the
+// case's outputs), judged by options.rule. A case whose needs the backend does not declare is
+// unsupported and not run; a failure of bnconf itself is an internal_error.
+CaseResult run_case(const Backend& backend, const cases::Case& c, const RunOptions& options);
 // Throws std::runtime_error if the results file is unusable as a whole.
 Report check_results(const std::string& results_path, const RunOptions& options);
 

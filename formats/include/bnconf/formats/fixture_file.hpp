@@ -2,7 +2,9 @@
 //
 // A file holds the cases of one tier under /cases/<case id>. Reading never throws for a
 // malformed case: each case is loaded or reported as a LoadError naming the file, the case and
-// the field, and the other cases still load.
+// the field, and the other cases still load. Every attribute and dataset is checked against
+// schema v1 and the operation table (docs/fixture-format.md lists what is rejected), dataset
+// sizes before any allocation.
 #pragma once
 
 #include <optional>
@@ -45,6 +47,19 @@ struct FixtureFile {
 void write_fixture_file(const std::string& path, const FileInfo& info,
                         const std::vector<cases::Case>& cases);
 
+// The file at `path`, read once (read_regular_file: a FIFO, a device, a link loop or an
+// unreadable file is a file_error, never a hang) and parsed in a child process
+// (child_process.hpp): a file that makes libhdf5 crash, hang or exhaust memory is a file_error
+// saying how the parser ended; the run goes on. Cases come back to this process through an HDF5
+// image written by fixture_bytes from what the child parsed and validated.
 FixtureFile read_fixture_file(const std::string& path);
+// A whole file's bytes parsed in a child process, as read_fixture_file.
+FixtureFile parse_fixture_bytes_isolated(const std::string& bytes, const std::string& path);
+// A whole file's bytes parsed in this process: only for bytes already verified (the manifest's
+// whole-file digest), in a child process, or in a fuzzer. `path` names them in errors.
+FixtureFile parse_fixture_bytes(const std::string& bytes, const std::string& path);
+// An HDF5 file holding `cases`, in memory (the same content as write_fixture_file's, not the
+// same bytes).
+std::string fixture_bytes(const FileInfo& info, const std::vector<cases::Case>& cases);
 
 }  // namespace bnconf::formats

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,8 @@ struct ManifestCase {
 };
 
 struct ManifestFile {
-  std::string sha256;  // of the whole file
+  std::string sha256;                 // of the whole file
+  std::optional<std::uint64_t> size;  // bytes of the whole file, when the manifest says
   std::map<std::string, ManifestCase> cases;
 };
 
@@ -44,7 +46,12 @@ ManifestCase manifest_entry(const cases::Case& c);
 std::vector<std::string> manifest_mismatches(const ManifestCase& entry, const cases::Case& c);
 
 void write_manifest(const std::string& path, const Manifest& manifest);
-// Throws std::runtime_error naming the path and the problem.
+// The manifest schema this bnconf reads.
+inline constexpr std::int64_t kManifestSchemaVersion = 1;
+
+// Throws std::runtime_error naming the path and the problem: not a regular file, too large,
+// malformed JSON, a schema_version other than 1, a digest that is not 64 lowercase hex digits, a
+// size that is not a non-negative integer.
 Manifest read_manifest(const std::string& path);
 
 }  // namespace bnconf::formats

@@ -25,9 +25,12 @@ struct FuzzOptions {
   std::optional<double> seconds;     // stop after this long (whichever comes first)
   DrawLimits limits;
   std::string out_dir;  // where reproducers are written; empty: none
+  // Per case, as `bnconf run` applies them (conformance::RunOptions); unset: the defaults.
   double timeout_seconds = 60;
-  std::size_t max_shrink_runs = 200;    // per finding
-  std::size_t stop_after_findings = 0;  // 0: never stop early
+  std::optional<std::uint64_t> memory_limit_bytes;  // 0: none
+  std::optional<std::uint64_t> cpu_limit_seconds;   // 0: none
+  std::size_t max_shrink_runs = 200;                // per finding
+  std::size_t stop_after_findings = 0;              // 0: never stop early
 };
 
 struct Progress {
