@@ -5,6 +5,7 @@
 #include "bnconf/conformance/report_formats.hpp"
 #include "bnconf/conformance/runner.hpp"
 #include "commands.hpp"
+#include "exit_status.hpp"
 #include "validation.hpp"
 
 namespace bnconf::cli {
@@ -23,6 +24,7 @@ struct SelectionOptions {
   double timeout = 60;
   std::optional<std::uint64_t> memory_limit_mib;
   std::optional<std::uint64_t> cpu_limit;
+  Gate gate;
 };
 
 // The longest --filter accepted (ids are about 100 characters).
@@ -69,6 +71,16 @@ void add_selection_options(CLI::App* app, SelectionOptions& o) {
                   "matching failures are reported with their explanation and do not fail the "
                   "run; an entry whose cases all pass does")
       ->check(regular_file());
+  app->add_flag("--allow-empty", o.gate.allow_empty,
+                "Exit 0 when no case is selected (else 3) or every selected case is unsupported "
+                "(else 4)");
+  app->add_option("--min-pass", o.gate.min_pass,
+                  "Exit 4 unless at least this many cases passed (docs/exit-codes.md)");
+  app->add_option("--require", o.gate.require,
+                  "Exit 4 unless, for each of these dtypes, layouts, operations or tiers, some "
+                  "case with it passed, e.g. f32,channels_last,backward_train")
+      ->delimiter(',')
+      ->check(CLI::IsMember(requirable_names()));
 }
 
 // Values that depend on each other: no directory or file given twice to --fixtures, no report
@@ -107,18 +119,11 @@ conf::RunOptions run_options(const SelectionOptions& o) {
   return options;
 }
 
-int finish(const char* verb, const conf::Report& report) {
+int finish(const char* verb, const conf::Report& report, const Gate& gate) {
   std::printf("\n%s\n", report.terminal_summary().c_str());
   std::printf("%s\n", report.count_line().c_str());
   std::fflush(stdout);
-  // A report that could not be written keeps its last complete version; the run is not a
-  // success without it.
-  for (const auto& error : report.write_errors()) {
-    std::fprintf(stderr, "bnconf %s: report not written: %s\n", verb, error.c_str());
-  }
-  const bool bad = report.unexplained_count() > 0 || !report.info().stale_expectations.empty() ||
-                   !report.write_errors().empty();
-  return bad || !report.info().load_errors.empty() ? 1 : 0;
+  return exit_status(verb, report, gate);
 }
 
 void header(const conf::RunInfo& info) {
@@ -162,7 +167,7 @@ Action add_run_command(CLI::App& app) {
       std::fflush(stdout);
       const conf::Report report = conf::run_backend(b, options);
       header(report.info());
-      return finish("run", report);
+      return finish("run", report, o->gate);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "bnconf run: %s\n", e.what());
       return 2;
@@ -187,7 +192,7 @@ Action add_check_command(CLI::App& app) {
       std::printf("bnconf check: backend %s %s (%s)\n", report.info().backend_name.c_str(),
                   report.info().backend_version.c_str(), report.info().backend_origin.c_str());
       header(report.info());
-      return finish("check", report);
+      return finish("check", report, o->gate);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "bnconf check: %s\n", e.what());
       return 2;
