@@ -198,9 +198,10 @@ void add_y_bounds(std::vector<double>& out, const double* x, const double* y_exp
     const Normaliser& n = norms[c];
     const double xhat = (x[i] - n.center) * n.invstd;
     // invstd = 1/sqrt(0) (a zero variance with eps = 0) turns x - c into NaN (0 * inf) or an
-    // infinity; where the centre carries rounding error, x - c = 0 is not determined: any
-    // non-finite value.
-    if (std::isinf(n.invstd) && std::fabs(x[i] - n.center) <= n.e_center) {
+    // infinity, and which one is not determined: where the centre carries rounding error x - c
+    // may compute as 0 or not, and the fused form x * (gamma s) + (beta - c gamma s) gives
+    // inf - inf = NaN where (x - c) s gamma + beta gives an infinity. Any non-finite value.
+    if (std::isinf(n.invstd)) {
       out.push_back(kAnyNonFinite);
       continue;
     }
