@@ -116,11 +116,9 @@ void decline_single_value(const bnconf_params& params, const at::Tensor& input) 
 // (channel counts of weight and running statistics, more than one value per channel when
 // training, running statistics in evaluation mode): at::native_batch_norm_backward, which the
 // backward entry points call directly, makes none of them.
-void check_as_forward(const at::Tensor& input, const Parameters& p, const Running& r,
-                      bool training, double eps) {
-  rejecting([&] {
-    return F::batch_norm(input, r.mean, r.var, options_of(p, training, 0.0, eps));
-  });
+void check_as_forward(const at::Tensor& input, const Parameters& p, const Running& r, bool training,
+                      double eps) {
+  rejecting([&] { return F::batch_norm(input, r.mean, r.var, options_of(p, training, 0.0, eps)); });
 }
 
 class LibTorchBackend final : public adapter::Backend {
@@ -220,12 +218,20 @@ class LibTorchBackend final : public adapter::Backend {
       return;
     }
     rejecting([&] {
-      const auto saved =
-          at::native_batch_norm(input, p.weight, p.bias, {}, {}, true, 0.0, params.eps);
-      write_gradients(at::native_batch_norm_backward(
-                          grad, input, p.weight, {}, {}, std::get<1>(saved), std::get<2>(saved),
-                          true, params.eps, {true, params.affine != 0, params.affine != 0}),
-                      x, dx, dweight, dbias);
+      // Scratch running statistics in the parameter type (unchanged by momentum 0), as in
+      // forward_train: without any float tensor libtorch keeps bf16 input's saved statistics
+      // in bf16 (found by fuzzing: dx off by 2e-3 for bf16 without affine parameters).
+      const auto type = parameter_type_of(static_cast<bnconf_dtype>(x.dtype));
+      const auto channels = input.size(1);
+      const at::Tensor scratch_mean = at::zeros({channels}, at::TensorOptions().dtype(type));
+      const at::Tensor scratch_var = at::ones({channels}, at::TensorOptions().dtype(type));
+      const auto saved = at::native_batch_norm(input, p.weight, p.bias, scratch_mean, scratch_var,
+                                               true, 0.0, params.eps);
+      write_gradients(
+          at::native_batch_norm_backward(grad, input, p.weight, scratch_mean, scratch_var,
+                                         std::get<1>(saved), std::get<2>(saved), true, params.eps,
+                                         {true, params.affine != 0, params.affine != 0}),
+          x, dx, dweight, dbias);
       return 0;
     });
   }

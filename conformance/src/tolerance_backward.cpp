@@ -35,9 +35,10 @@ std::vector<GradSums> grad_sums(const double* x, const double* dy, const Geometr
     s[c].abs_g += std::fabs(dy[i] * xhat);
     s[c].rounding += std::fabs(dy[i]) * xhat_rounding(x[i], n, p);
   }
-  const double gm = growth(g.m());
   const auto m = static_cast<double>(g.m());
+  const auto x_repeats = largest_repeats(x, g), dy_repeats = largest_repeats(dy, g);
   for (std::size_t c = 0; c < g.c; ++c) {
+    const double gm = growth(g.m()) + repeated_growth(std::max(x_repeats[c], dy_repeats[c]));
     GradSums& t = s[c];
     const Normaliser& n = norms[c];
     t.e_d = gm * p.u * t.abs_d + gm * p.eta;

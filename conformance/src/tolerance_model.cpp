@@ -54,6 +54,29 @@ double undetermined_past_one(double relative_error) {
   return relative_error >= 1.0 ? std::numeric_limits<double>::infinity() : relative_error;
 }
 
+double repeated_growth(std::size_t repeats) {
+  return repeats < 2 ? 0.0 : static_cast<double>(repeats) / 8.0;
+}
+
+std::vector<std::size_t> largest_repeats(const double* v, const Geometry& g) {
+  std::vector<std::vector<double>> values(g.c);
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    if (std::isfinite(v[i])) values[g.channel(i)].push_back(v[i]);
+  }
+  std::vector<std::size_t> repeats(g.c, 1);
+  for (std::size_t c = 0; c < g.c; ++c) {
+    auto& vc = values[c];
+    std::sort(vc.begin(), vc.end());
+    for (std::size_t first = 0; first < vc.size();) {
+      std::size_t last = first;
+      while (last < vc.size() && vc[last] == vc[first]) ++last;
+      repeats[c] = std::max(repeats[c], last - first);
+      first = last;
+    }
+  }
+  return repeats;
+}
+
 double finish(double expected, double first_order, Dtype floor_dtype) {
   // An unbounded error term (a quantity the model cannot determine: invstd where the variance's
   // error reaches var + eps), alone or met by a zero factor (inf * 0 = NaN): the element is open,
@@ -89,8 +112,10 @@ std::vector<Moments> moments_of(const double* x, const Geometry& g) {
     abs_sum[c] += std::fabs(x[i]);
   }
   std::vector<double> squares(g.c, 0.0);
+  const auto repeats = largest_repeats(x, g);
   for (std::size_t c = 0; c < g.c; ++c) {
     mo[c].m = g.m();
+    mo[c].repeats = repeats[c];
     if (finite[c] == 0) continue;
     const auto k = static_cast<double>(finite[c]);
     mo[c].mean = sum[c] / k;
@@ -117,7 +142,7 @@ std::vector<Moments> moments_of(const double* x, const Geometry& g) {
 BatchModel batch_model(const Moments& mo, double eps, const Precision& p) {
   BatchModel b;
   b.mo = mo;
-  const double g = growth(mo.m);
+  const double g = growth(mo.m) + repeated_growth(mo.repeats);
   const double sd = std::sqrt(mo.var);
   const double u = p.u;
   if (!mo.constant) {
@@ -197,11 +222,12 @@ void add_y_bounds(std::vector<double>& out, const double* x, const double* y_exp
     const std::size_t c = g.channel(i);
     const Normaliser& n = norms[c];
     const double xhat = (x[i] - n.center) * n.invstd;
-    // invstd = 1/sqrt(0) (a zero variance with eps = 0) turns x - c into NaN (0 * inf) or an
-    // infinity, and which one is not determined: where the centre carries rounding error x - c
-    // may compute as 0 or not, and the fused form x * (gamma s) + (beta - c gamma s) gives
-    // inf - inf = NaN where (x - c) s gamma + beta gives an infinity. Any non-finite value.
-    if (std::isinf(n.invstd)) {
+    // An infinite scale gamma s (invstd = 1/sqrt(0): a zero variance with eps = 0; or an
+    // infinite gamma) makes y NaN or an infinity, and which one is not determined: where the
+    // centre carries rounding error x - c may compute as 0 or not, and the fused form
+    // x * (gamma s) + (beta - c gamma s) gives inf - inf = NaN where (x - c) s gamma + beta gives
+    // an infinity. Any non-finite value.
+    if (std::isinf(n.invstd) || std::isinf(a.gamma[c])) {
       out.push_back(kAnyNonFinite);
       continue;
     }

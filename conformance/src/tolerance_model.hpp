@@ -68,6 +68,12 @@ double ulp(double v, Dtype dtype);
 //                 sqrt(M) u sum|terms|.
 double growth(std::size_t m);
 
+// The growth the random walk of growth() does not cover: k equal terms (a sparse channel's zeros,
+// a constant dy) round the same way at every step of a sequential sum, so their error grows like
+// k, not sqrt(k): measured up to 0.05 k u on the sum of squared deviations of sparse data
+// (docs/tolerances.md, "Repeated terms"); k/8 covers it with the safety factor. 0 for k < 2.
+double repeated_growth(std::size_t repeats);
+
 // Final bound for one element: safety factor on the first-order error, floor of a few ulps of
 // the expected value; 0 for an expected NaN or infinity (the same special value is required);
 // kAnyValue for a finite expected value whose first-order error is unbounded (infinite, or NaN
@@ -94,12 +100,16 @@ Geometry geometry_of(const std::vector<std::size_t>& shape);
 // Per-channel moments of the finite values (non-finite values make every output that depends
 // on them special, and must not spoil the bounds of the outputs that do not).
 struct Moments {
-  std::size_t m = 0;     // values per channel (N * spatial), finite or not
-  double mean = 0;       // of the finite values
-  double var = 0;        // biased, of the finite values
-  double abs_mean = 0;   // mean |x|
-  bool constant = true;  // every finite value equal (and at least one)
+  std::size_t m = 0;        // values per channel (N * spatial), finite or not
+  double mean = 0;          // of the finite values
+  double var = 0;           // biased, of the finite values
+  double abs_mean = 0;      // mean |x|
+  bool constant = true;     // every finite value equal (and at least one)
+  std::size_t repeats = 1;  // the most finite values equal to one another
 };
+
+// Per channel, the largest number of finite values equal to one another.
+std::vector<std::size_t> largest_repeats(const double* v, const Geometry& g);
 
 std::vector<Moments> moments_of(const double* x, const Geometry& g);
 
