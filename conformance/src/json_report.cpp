@@ -45,6 +45,10 @@ std::string json_report(const Report& report) {
       Json output = {{"name", o.name},           {"passed", o.passed},
                      {"elements", o.elements},   {"out_of_bound", o.out_of_bound},
                      {"error", number(o.error)}, {"bound", number(o.bound)}};
+      // How far past (or within) its bound the worst element is: error / bound.
+      if (o.bound > 0 && std::isfinite(o.bound) && std::isfinite(o.error)) {
+        output["ratio"] = o.error / o.bound;
+      }
       if (!o.passed || !o.index.empty()) {
         output["worst_index"] = o.index;
         output["expected"] = number(o.expected);
@@ -71,7 +75,11 @@ std::string json_report(const Report& report) {
                      {"message", r.message},
                      {"expected_failure", r.expected_failure},
                      {"seconds", r.seconds},
+                     {"description", r.description},
+                     {"tags", r.tags},
+                     {"shape", r.shape},
                      {"outputs", outputs}});
+    if (is_problem(r.status)) cases.back()["rerun"] = rerun_command(info, r.id);
   }
   json["cases"] = cases;
   // Any text may come from outside (a backend's message, a results file's strings, a path): an

@@ -16,4 +16,9 @@ std::string terminal_report(const Report& report);
 // its reason and worst element (the terminal summary and JUnit's failure texts).
 std::string failure_block(const CaseResult& result);
 
+// The command that reruns just one case of the run (rerun_command.cpp): `bnconf run` with the
+// run's backend and fixtures and a filter naming the case, or `bnconf check` with the results
+// file; words that need it are single-quoted for a POSIX shell.
+std::string rerun_command(const RunInfo& info, const std::string& case_id);
+
 }  // namespace bnconf::conformance

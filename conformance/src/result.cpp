@@ -68,6 +68,9 @@ CaseResult new_result(const cases::Case& c) {
   r.operation = std::string(cases::to_string(c.spec.operation));
   r.dtype = std::string(ieee::to_string(c.spec.dtype));
   r.layout = std::string(reference::to_string(c.spec.layout));
+  r.description = c.spec.description;
+  r.tags = c.spec.tags;
+  r.shape = c.spec.shape;
   return r;
 }
 

@@ -79,7 +79,7 @@ std::string terminal_report(const Report& report) {
   for (const auto& r : report.results()) {
     if (is_problem(r.status)) {
       if (not_passed++ == 0) out << "\nCases that did not pass:\n";
-      out << failure_block(r);
+      out << failure_block(r) << "    rerun: " << rerun_command(info, r.id) << "\n";
     }
   }
   for (const auto& e : info.load_errors) out << "LOAD ERROR  " << e << "\n";

@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "bnconf/conformance/report_formats.hpp"
+#include "bnconf/conformance/runner.hpp"
 
 namespace {
 
@@ -113,6 +114,47 @@ TEST(Report, TerminalSummaryExplainsEachFailureWithItsWorstElement) {
   EXPECT_NE(text.find("worst element [1, 2, 3]: expected 0.25, actual 0.75"), std::string::npos)
       << text;
   EXPECT_NE(text.find("bound 1e-06"), std::string::npos) << text;
+}
+
+// Every case that did not pass carries the one command that reruns just it: the run's backend
+// (a bundled one by name, a plug-in by path, a results file through `check`), its fixtures
+// unless they are the committed set, and a filter naming the case, quoted for a shell where
+// needed; the JSON gives it with error / bound per output and what the case is.
+TEST(Report, EachFailureCarriesTheCommandThatRerunsJustIt) {
+  const fs::path dir = fs::path(::testing::TempDir()) / "bnconf_rerun_report";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  struct Expected {
+    RunInfo info;
+    std::string command;
+  };
+  const Expected runs[] = {
+      {{"cpu-f32", "1", "bundled", {default_fixtures_path()}, 1, {}},
+       "bnconf run --backend cpu-f32 --filter core.b"},
+      {{"mine", "1", "/opt/my backend.so", {"/data/set"}, 1, {}},
+       "bnconf run --backend '/opt/my backend.so' --fixtures /data/set --filter core.b"},
+      {{"torch", "2", "/tmp/results.h5", {default_fixtures_path()}, 1, {}},
+       "bnconf check --results /tmp/results.h5 --filter core.b"},
+  };
+  for (const auto& run : runs) {
+    Report report(run.info, {{"json", (dir / "r.json").string()}});
+    CaseResult failing = result("core.b", CaseStatus::fail);
+    failing.description = "what the case is";
+    failing.shape = {2, 3};
+    report.add(failing);
+    report.add(result("core.a", CaseStatus::pass));
+    report.finish();
+    EXPECT_NE(report.terminal_summary().find("rerun: " + run.command), std::string::npos)
+        << report.terminal_summary();
+    const auto j = read_json(dir / "r.json");
+    const auto& b = j["cases"][0];
+    EXPECT_EQ(b["rerun"], run.command);
+    EXPECT_EQ(b["description"], "what the case is");
+    EXPECT_EQ(b["shape"], nlohmann::json::array({2, 3}));
+    EXPECT_DOUBLE_EQ(b["outputs"][0]["ratio"].get<double>(), 0.5 / 1e-6);
+    EXPECT_FALSE(j["cases"][1].contains("rerun")) << "a passing case needs no rerun";
+    fs::remove(dir / "r.json");
+  }
 }
 
 }  // namespace

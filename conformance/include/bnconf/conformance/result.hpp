@@ -85,6 +85,10 @@ struct CaseResult {
   double seconds = 0;
   // Set when the case did not pass and an --expect entry explains why ("kind: reason (issue)").
   std::string expected_failure;
+  // What the case is, from its fixture: for reports a person acts on.
+  std::string description;
+  std::vector<std::string> tags;
+  std::vector<std::size_t> shape;
 };
 
 // A result naming the case, status pass, no outputs yet.
