@@ -43,6 +43,12 @@ expect(2, "run", "--backend", "cpu-f32", "--require", "f33")
 expect(3, "list", "--filter", "no.such.case*")
 expect(2, "show", "no.such.case")
 expect(0, "--version")
+for verb in ("run", "check", "gen", "fuzz", "list", "show", "coverage", "backends", "matrix",
+             "schema"):
+    expect(0, verb, "--version")
+run = expect(2, "rnu", "--backend", "reference")
+if "did you mean 'run'" not in run.stderr:
+    failures.append("a mistyped verb is not answered with the nearest one:\n" + run.stderr)
 
 if failures:
     print("\n\n".join(failures))
