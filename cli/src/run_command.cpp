@@ -1,6 +1,10 @@
 // bnconf run / bnconf check / bnconf backends
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
+#include <string_view>
 
 #include "bnconf/conformance/report_formats.hpp"
 #include "bnconf/conformance/runner.hpp"
@@ -103,6 +107,15 @@ bool consistent(const char* verb, const SelectionOptions& o) {
   return true;
 }
 
+// The progress bar rewrites one terminal line: only on a terminal that can do it, and not under
+// CI systems whose log viewers keep every carriage return (CI set, as GitHub Actions, GitLab CI
+// and most others set it) or TERM=dumb.
+bool progress_wanted() {
+  const char* term = std::getenv("TERM");
+  return ::isatty(STDERR_FILENO) != 0 && std::getenv("CI") == nullptr &&
+         !(term != nullptr && std::string_view(term) == "dumb");
+}
+
 conf::RunOptions run_options(const SelectionOptions& o) {
   conf::RunOptions options;
   options.fixtures = o.fixtures;
@@ -110,7 +123,7 @@ conf::RunOptions run_options(const SelectionOptions& o) {
   options.filter = o.filter;
   options.reports = o.reports;
   options.timeout_seconds = o.timeout;
-  options.progress = true;
+  options.progress = progress_wanted();
   options.rule = *conf::tolerance_rule_from_string(o.rule);
   options.expectations_path = o.expect;
   if (o.memory_limit_mib) options.memory_limit_bytes = *o.memory_limit_mib << 20;
