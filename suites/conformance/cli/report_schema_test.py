@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Reports written by `bnconf run --json` validate against docs/schemas/run-report.schema.json:
+a passing run, a failing one with an --expect file (failures, reruns, ratios, expectations) and a
+run whose fixtures do not load; and the schema is strict enough to refuse a report that lacks a
+field or misspells a status. Skipped (77) without python3-jsonschema."""
+import json
+import pathlib
+import subprocess
+import sys
+
+try:
+    import jsonschema
+except ImportError:
+    sys.exit(77)
+
+bnconf, mutant, root, out = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3]), pathlib.Path(sys.argv[4])
+out.mkdir(parents=True, exist_ok=True)
+schema = json.loads((root / "docs" / "schemas" / "run-report.schema.json").read_text())
+jsonschema.Draft202012Validator.check_schema(schema)
+validator = jsonschema.Draft202012Validator(schema)
+runs = {
+    "pass": ["run", "--backend", "reference", "--tier", "errors,ieee"],
+    "fail": ["run", "--backend", mutant, "--tier", "core", "--filter", "core.offset.*",
+             "--expect", str(root / "backends" / "onednn" / "expected-failures.json")],
+    "load_error": ["run", "--backend", "reference", "--fixtures", str(out / "missing")],
+}
+failures = []
+reports = {}
+for name, args in runs.items():
+    path = out / f"{name}.json"
+    subprocess.run([bnconf, *args, "--json", str(path)], capture_output=True, timeout=600)
+    report = json.loads(path.read_text())
+    reports[name] = report
+    for error in validator.iter_errors(report):
+        failures.append(f"{name}: {error.json_path}: {error.message[:200]}")
+if not any("rerun" in c for c in reports["fail"]["cases"]):
+    failures.append("the failing run has no rerun line")
+broken = dict(reports["pass"])
+del broken["cases"]
+if validator.is_valid(broken):
+    failures.append("the schema accepts a report without cases")
+misspelt = json.loads(json.dumps(reports["pass"]))
+misspelt["cases"][0]["status"] = "passed"
+if validator.is_valid(misspelt):
+    failures.append("the schema accepts an unknown status")
+if failures:
+    sys.exit("\n".join(failures))
+print(f"{len(runs)} reports valid; the schema refuses the two broken ones")
