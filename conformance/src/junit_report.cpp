@@ -1,5 +1,6 @@
 // The JUnit XML report: one testsuite per tier, one testcase per case.
 #include <cstdio>
+#include <ctime>
 #include <map>
 #include <sstream>
 
@@ -57,13 +58,6 @@ std::string element_of(CaseStatus status) {
   return std::string(status_table()[static_cast<std::size_t>(status)].junit_element);
 }
 
-// Cases whose status maps to `element`.
-std::size_t count_of(const std::map<CaseStatus, std::size_t>& counts, const std::string& element) {
-  std::size_t n = 0;
-  for (const auto& [status, count] : counts) n += element_of(status) == element ? count : 0;
-  return n;
-}
-
 }  // namespace
 
 namespace {
@@ -84,37 +78,78 @@ std::vector<std::pair<std::string, std::string>> run_problems(const Report& repo
   return problems;
 }
 
+// A case's JUnit element: its status's (status_table), except that a failure the --expect file
+// explains is "skipped" with the explanation, as the exit status treats it (docs/exit-codes.md).
+std::string element_for(const CaseResult& r) {
+  const std::string tag = element_of(r.status);
+  return (tag == "failure" || tag == "error") && !r.expected_failure.empty() ? "skipped" : tag;
+}
+
+struct SuiteCounts {
+  std::size_t failures = 0, errors = 0, skipped = 0;
+  double seconds = 0;
+};
+
+SuiteCounts counts_of(const std::vector<const CaseResult*>& results) {
+  SuiteCounts n;
+  for (const CaseResult* r : results) {
+    const std::string tag = element_for(*r);
+    n.failures += tag == "failure";
+    n.errors += tag == "error";
+    n.skipped += tag == "skipped";
+    n.seconds += r->seconds;
+  }
+  return n;
+}
+
+// ISO 8601 in UTC, as JUnit's timestamp attribute (junit-10.xsd) takes it.
+std::string timestamp_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
+  return buffer;
+}
+
 }  // namespace
 
 std::string junit_report(const Report& report) {
   const RunInfo& info = report.info();
   std::map<std::string, std::vector<const CaseResult*>> by_tier;
-  for (const auto& r : report.results()) by_tier[r.tier].push_back(&r);
-  const auto c = report.counts();
+  std::vector<const CaseResult*> all;
+  for (const auto& r : report.results()) {
+    by_tier[r.tier].push_back(&r);
+    all.push_back(&r);
+  }
+  const SuiteCounts total = counts_of(all);
   const auto problems = run_problems(report);
+  const std::string timestamp = timestamp_now();
   std::ostringstream xml;
   xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"bnconf "
-      << xml_escape(info.backend_name) << "\" tests=\"" << report.results().size() + problems.size()
-      << "\" failures=\"" << count_of(c, "failure") << "\" errors=\""
-      << count_of(c, "error") + problems.size() << "\" skipped=\"" << count_of(c, "skipped")
-      << "\">\n";
+      << xml_escape(info.backend_name) << "\" tests=\"" << all.size() + problems.size()
+      << "\" failures=\"" << total.failures << "\" errors=\"" << total.errors + problems.size()
+      << "\" skipped=\"" << total.skipped << "\" time=\"" << total.seconds << "\">\n";
   if (!problems.empty()) {
-    xml << " <testsuite name=\"bnconf.run\" tests=\"" << problems.size() << "\" errors=\""
-        << problems.size() << "\">\n";
+    xml << " <testsuite name=\"bnconf.run\" tests=\"" << problems.size()
+        << "\" failures=\"0\" errors=\"" << problems.size()
+        << "\" skipped=\"0\" time=\"0\" timestamp=\"" << timestamp << "\">\n";
     for (const auto& [name, text] : problems) {
-      xml << "  <testcase classname=\"bnconf.run\" name=\"" << name << "\">\n   <error type=\""
-          << name << "\" message=\"" << xml_escape(text) << "\">" << xml_escape(text)
-          << "</error>\n  </testcase>\n";
+      xml << "  <testcase classname=\"bnconf.run\" name=\"" << name
+          << "\" time=\"0\">\n   <error type=\"" << name << "\" message=\"" << xml_escape(text)
+          << "\">" << xml_escape(text) << "</error>\n  </testcase>\n";
     }
     xml << " </testsuite>\n";
   }
   for (const auto& [tier, results] : by_tier) {
+    const SuiteCounts n = counts_of(results);
     xml << " <testsuite name=\"bnconf." << xml_escape(tier) << "\" tests=\"" << results.size()
-        << "\">\n";
+        << "\" failures=\"" << n.failures << "\" errors=\"" << n.errors << "\" skipped=\""
+        << n.skipped << "\" time=\"" << n.seconds << "\" timestamp=\"" << timestamp << "\">\n";
     for (const CaseResult* r : results) {
       xml << "  <testcase classname=\"bnconf." << xml_escape(tier + "." + r->operation)
           << "\" name=\"" << xml_escape(r->id) << "\" time=\"" << r->seconds << "\"";
-      const std::string tag = element_of(r->status);
+      const std::string tag = element_for(*r);
       if (r->status == CaseStatus::pass) {
         xml << "/>\n";
         continue;
@@ -125,9 +160,13 @@ std::string junit_report(const Report& report) {
             << "</system-out>\n  </testcase>\n";
         continue;
       }
+      const std::string message = tag == "skipped" && !r->expected_failure.empty()
+                                      ? "expected failure: " + r->expected_failure
+                                      : r->message;
+      std::string text = failure_block(*r);
+      if (is_problem(r->status)) text += "rerun: " + rerun_command(info, r->id) + "\n";
       xml << "   <" << tag << " type=\"" << to_string(r->status) << "\" message=\""
-          << xml_escape(r->message) << "\">" << xml_escape(failure_block(*r)) << "</" << tag
-          << ">\n";
+          << xml_escape(message) << "\">" << xml_escape(text) << "</" << tag << ">\n";
       xml << "  </testcase>\n";
     }
     xml << " </testsuite>\n";
