@@ -126,7 +126,8 @@ TEST(OpenElements, ElementwiseEvalKeepsItsInfinityStrict) {
         !holds_infinity(c, "x")) {
       continue;
     }
-    for (const double b : error_model_bounds(c).at("y")) EXPECT_FALSE(std::isnan(b)) << c.spec.id;
+    const auto bounds = error_model_bounds(c);  // held: a range-for over a temporary's member
+    for (const double b : bounds.at("y")) EXPECT_FALSE(std::isnan(b)) << c.spec.id;
   }
 }
 
