@@ -121,6 +121,21 @@ void check_as_forward(const at::Tensor& input, const Parameters& p, const Runnin
   rejecting([&] { return F::batch_norm(input, r.mean, r.var, options_of(p, training, 0.0, eps)); });
 }
 
+// Scratch running statistics (mean 0, variance 1) in the parameter type, left unchanged by
+// momentum 0: with them libtorch takes its mixed-precision path for f16/bf16 input, as
+// nn.BatchNorm's float buffers make it do; without any float tensor it keeps the saved
+// statistics in the input's dtype (found by fuzzing: dx off by 2e-3 for bf16 without affine
+// parameters).
+struct ScratchRunning {
+  at::Tensor mean, var;
+};
+
+ScratchRunning scratch_running(const bnconf_tensor& x, const at::Tensor& input) {
+  const auto options =
+      at::TensorOptions().dtype(parameter_type_of(static_cast<bnconf_dtype>(x.dtype)));
+  return {at::zeros({input.size(1)}, options), at::ones({input.size(1)}, options)};
+}
+
 class LibTorchBackend final : public adapter::Backend {
  public:
   const char* name() const override { return "libtorch"; }
@@ -166,19 +181,13 @@ class LibTorchBackend final : public adapter::Backend {
       write_channels(var, batch_var);
       write_channels(at::rsqrt(var + params.eps), saved_invstd);
     } else if (batch_mean.data || saved_invstd.data || batch_var.data) {
-      // Scratch running statistics in the parameter type, left unchanged by momentum 0, make
-      // libtorch take its mixed-precision path for f16/bf16 input as nn.BatchNorm's float
-      // buffers do; without them it returns the statistics rounded to the input's dtype.
-      const auto type = parameter_type_of(static_cast<bnconf_dtype>(x.dtype));
-      const auto channels = input.size(1);
-      const at::Tensor scratch_mean = at::zeros({channels}, at::TensorOptions().dtype(type));
-      const at::Tensor scratch_var = at::ones({channels}, at::TensorOptions().dtype(type));
-      const auto saved = at::native_batch_norm(input, p.weight, p.bias, scratch_mean, scratch_var,
+      const ScratchRunning scratch = scratch_running(x, input);
+      const auto saved = at::native_batch_norm(input, p.weight, p.bias, scratch.mean, scratch.var,
                                                true, 0.0, params.eps);
       write_channels(std::get<1>(saved), batch_mean);
       write_channels(std::get<2>(saved), saved_invstd);
       write_channels(
-          std::get<1>(at::batch_norm_update_stats(input, scratch_mean, scratch_var, 0.0)),
+          std::get<1>(at::batch_norm_update_stats(input, scratch.mean, scratch.var, 0.0)),
           batch_var);
     }
     if (running.mean.defined() && running_out) {
@@ -218,17 +227,11 @@ class LibTorchBackend final : public adapter::Backend {
       return;
     }
     rejecting([&] {
-      // Scratch running statistics in the parameter type (unchanged by momentum 0), as in
-      // forward_train: without any float tensor libtorch keeps bf16 input's saved statistics
-      // in bf16 (found by fuzzing: dx off by 2e-3 for bf16 without affine parameters).
-      const auto type = parameter_type_of(static_cast<bnconf_dtype>(x.dtype));
-      const auto channels = input.size(1);
-      const at::Tensor scratch_mean = at::zeros({channels}, at::TensorOptions().dtype(type));
-      const at::Tensor scratch_var = at::ones({channels}, at::TensorOptions().dtype(type));
-      const auto saved = at::native_batch_norm(input, p.weight, p.bias, scratch_mean, scratch_var,
+      const ScratchRunning scratch = scratch_running(x, input);
+      const auto saved = at::native_batch_norm(input, p.weight, p.bias, scratch.mean, scratch.var,
                                                true, 0.0, params.eps);
       write_gradients(
-          at::native_batch_norm_backward(grad, input, p.weight, scratch_mean, scratch_var,
+          at::native_batch_norm_backward(grad, input, p.weight, scratch.mean, scratch.var,
                                          std::get<1>(saved), std::get<2>(saved), true, params.eps,
                                          {true, params.affine != 0, params.affine != 0}),
           x, dx, dweight, dbias);
