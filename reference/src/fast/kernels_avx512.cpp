@@ -11,8 +11,14 @@
 
 #include "kernels.hpp"
 
+// GCC takes the instruction set for a region as a target pragma; clang as a target attribute
+// applied to every function of the region (clang builds the libFuzzer harnesses).
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512dq,avx2,fma"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512dq,avx2,fma")
+#endif
 
 namespace bnconf::reference::detail::fast {
 namespace avx512 {
@@ -44,7 +50,11 @@ struct V {
 }  // namespace avx512
 }  // namespace bnconf::reference::detail::fast
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 
 namespace bnconf::reference::detail::fast {
 
