@@ -13,7 +13,8 @@ correct: python/examples/test_numpy_batch_norm.py (a float64 numpy BatchNorm wit
 wrong: suites/python/material/test_swapped_variance.py (the same with the batch and running
   variances swapped). Cases fail, each with bnconf's failure text (status, id, the outputs out
   of bound, worst element, error, bound, rerun line); the rerun line, run, fails the case again
-  with the same text; the cases the bug cannot touch still pass.
+  with the same text; the cases the bug cannot touch still pass; docs/python.md's sample
+  failure is one of them. (correct also checks that docs/python.md shows the example as it is.)
 usage: pytest_plugin_test.py VENV BNCONF REPO OUT_DIR correct|wrong"""
 import os
 import shlex
@@ -73,10 +74,22 @@ def by_outcome(outcomes, outcome):
     return {case_id for case_id, (o, _, _) in outcomes.items() if o == outcome}
 
 
+def docs_block(repo, marker, language):
+    """The code block after the line `<!-- MARKER... -->` of docs/python.md."""
+    with open(os.path.join(repo, "docs", "python.md"), encoding="utf-8") as f:
+        text = f.read()
+    after = text.split(f"<!-- {marker}", 1)[1].split("\n", 1)[1]
+    assert after.startswith(f"```{language}\n"), after[:80]
+    return after[len(language) + 4:].split("```\n", 1)[0]
+
+
 def check_correct(venv, bnconf, repo, out):
     cases = core_cases(bnconf)
     module = os.path.join(repo, "python", "examples", "test_numpy_batch_norm.py")
     fixtures = os.path.join(repo, "fixtures")
+    with open(module, encoding="utf-8") as f:  # docs/python.md shows the whole example
+        assert docs_block(repo, "the file python/examples/test_numpy_batch_norm.py",
+                          "python") == f.read(), "docs/python.md's example is not the file"
     status, output, outcomes, seconds = run_pytest(
         venv, module, out, "--bnconf-tier", "core", "--bnconf-cli", bnconf,
         "--bnconf-fixtures", fixtures)
@@ -136,6 +149,13 @@ def check_wrong(venv, bnconf, repo, out):
         for said in (f"fail  {case_id}  ({dtype}, ", "worst element", ", error ", ", bound ",
                      "rerun: bnconf check --results "):
             assert said in text and said in message, (case_id, said, text)
+    # docs/python.md's sample failure is this test's, line for line ("..." stands for the rest)
+    sample = docs_block(repo, "a failure of suites/python/material/test_swapped_variance.py",
+                        "text").splitlines()
+    sample_id = sample[0].split()[1]
+    for line in sample:
+        if line.strip() != "..." and not line.startswith("rerun: "):
+            assert line in outcomes[sample_id][2].splitlines(), (line, outcomes[sample_id][2])
     # the rerun line judges the case again, with the same text
     case_id = sorted(failed)[0]
     text = outcomes[case_id][2]
