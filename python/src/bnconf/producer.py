@@ -105,7 +105,21 @@ def call_isolated(fn):
 
 # ---- the loop -----------------------------------------------------------------------------------
 
+def produce(runner, cases, writer, verbose=False):
+    """Runs the runner on each case into the writer. A crash of the loop itself (a bug, not the
+    framework's answer) is recorded as the case's backend_error, and the loop goes on."""
+    for case in cases:
+        try:
+            run_case(runner, case, writer)
+        except Exception:
+            writer.add(case.id, "backend_error", "producer crashed: " + traceback.format_exc())
+        if verbose:
+            status, message, _ = writer.entries[case.id]
+            print(f"{case.id}: {status} {message[:160]}", flush=True)
+
+
 def run_case(runner, case, writer):
+    """One case: the runner's outputs, its Unsupported or its exception, as a result."""
     try:
         outputs = runner.run(case)
     except Unsupported as e:
@@ -157,14 +171,8 @@ def main(make_runner, description, argv=None, add_arguments=None):
     runner = make_runner(args) if add_arguments else make_runner(args.device)
     writer = ResultsWriter(runner.name, runner.version)
     tiers = args.tier.split(",") if args.tier else None
-    for case in iter_cases(args.fixtures or default_fixture_paths(), args.filter, tiers):
-        try:
-            run_case(runner, case, writer)
-        except Exception:  # a crash of the loop itself is a bug: record it, go on
-            writer.add(case.id, "backend_error", "producer crashed: " + traceback.format_exc())
-        if args.verbose:
-            status, message, _ = writer.entries[case.id]
-            print(f"{case.id}: {status} {message[:160]}", flush=True)
+    produce(runner, iter_cases(args.fixtures or default_fixture_paths(), args.filter, tiers),
+            writer, args.verbose)
     writer.write(args.out)
     counts = " ".join(f"{k}:{v}" for k, v in writer.counts().items())
     print(f"{runner.name} {runner.version}: {len(writer.entries)} cases, {counts}; "

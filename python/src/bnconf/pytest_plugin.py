@@ -40,7 +40,7 @@ import pytest
 from bnconf import judge
 from bnconf.fixtures import (default_fixtures_dir, fixture_files, read_case, selected_ids,
                              tier_names)
-from bnconf.producer import run_case
+from bnconf.producer import produce
 from bnconf.results import ResultsWriter
 
 MARKER = "bnconf"
@@ -165,7 +165,6 @@ class _Session:
         self.config = config
         self._selection = None
         self.verdicts = {}  # id(runner) -> {case id: CaseVerdict}, or the JudgeError
-        self.batches = 0
 
     def selection(self):
         if self._selection is None:
@@ -196,9 +195,8 @@ class _Session:
                 case_ids.append(item.callspec.params[CASE_PARAMETER])
         name = getattr(runner, "name", None) or getattr(runner, "framework", None) or "python"
         writer = ResultsWriter(name, getattr(runner, "version", "") or "unknown")
-        for case_id in dict.fromkeys(case_ids):
-            run_case(runner, read_case(selection.files[case_id], case_id), writer)
-        self.batches += 1
+        produce(runner, (read_case(selection.files[case_id], case_id)
+                         for case_id in dict.fromkeys(case_ids)), writer)
         directory = request.getfixturevalue("tmp_path_factory").mktemp("bnconf")
         results = str(directory / f"results-{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.h5")
         writer.write(results)
