@@ -1,4 +1,4 @@
-"""Reads bnconf golden fixtures (schema v1, docs/fixture-format.md) into plain Python objects.
+"""Reads bnconf golden fixtures (schema v2, docs/fixture-format.md) into plain Python objects.
 
 Nothing is verified here (the manifest check is `docs/examples/read_fixtures.py` and bnconf's job):
 a producer only needs each case's attributes, its inputs as float64/int64 numpy arrays in logical
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import h5py
 import numpy as np
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _text(value):
@@ -94,7 +94,8 @@ def iter_cases(paths, pattern=None):
         with h5py.File(path, "r") as f:
             version = int(f.attrs["schema_version"])
             if version != SCHEMA_VERSION:
-                raise ValueError(f"{path}: schema_version {version}, this reader knows 1")
+                raise ValueError(f"{path}: schema_version {version}, this reader knows "
+                                 f"{SCHEMA_VERSION}")
             for case_id in sorted(f["cases"]):
                 if pattern is None or fnmatch.fnmatchcase(case_id, pattern):
                     yield _read_case(case_id, f["cases"][case_id])
