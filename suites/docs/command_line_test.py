@@ -10,6 +10,9 @@ added, renamed or removed shows here as a failure until the README says it.
 The option table of docs/fuzzing.md lists exactly the options of `bnconf fuzz`, and a default it
 gives is the one `bnconf fuzz --help` gives.
 
+Every count line the README and docs/ spell out (`tests:N pass:N ...`, unless cut short with
+"...") names every status of `bnconf schema statuses`, in its order.
+
 usage: command_line_test.py BNCONF SOURCE_ROOT
 """
 import pathlib
@@ -85,6 +88,22 @@ def fuzz_table_failures():
     return failures
 
 
+def count_line_failures():
+    """The count lines spelt out in the README and docs/ against the status table."""
+    table = subprocess.run([BNCONF, "schema", "statuses"], capture_output=True, text=True,
+                           check=True).stdout
+    statuses = re.findall(r"^\| `(\w+)` \|", table, re.M)
+    expected = " ".join(["tests:N"] + [f"{s}:N" for s in statuses])
+    failures = []
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        text = " ".join(path.read_text(encoding="utf-8").split())  # lines joined
+        for line in re.findall(r"`(tests:N [^`]*)`", text):
+            if not line.endswith("...") and line != expected:
+                failures.append(f"{path.relative_to(ROOT)}: count line `{line}`, bnconf prints "
+                                f"`{expected}`")
+    return failures
+
+
 def main():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = re.search(r"## The command line\n\n```sh\n(.*?)```", readme, re.S)
@@ -119,6 +138,7 @@ def main():
         failures.append(f"README's schema tables {schema.group(1)!r}, bnconf schema accepts "
                         f"{accepted.group(1)!r}")
     failures += fuzz_table_failures()
+    failures += count_line_failures()
     for failure in failures:
         print("FAIL:", failure)
     print(f"{len(listed)} verbs checked, {len(failures)} failure(s)")
