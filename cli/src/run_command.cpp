@@ -25,7 +25,7 @@ struct SelectionOptions {
   std::map<std::string, std::string> reports;  // format -> path
   std::string rule = "model";
   std::string expect;
-  CaseLimits limits;  // `run` only
+  CaseLimits limits;  // declared by `run`; `check` runs nothing and keeps the defaults
   bool quiet = false;
   Gate gate;
 };
