@@ -1,4 +1,4 @@
-"""Reads bnconf golden fixtures (schema v1, docs/fixture-format.md) into plain Python objects.
+"""Reads bnconf golden fixtures (schema v2, docs/fixture-format.md) into plain Python objects.
 
 Nothing is verified here (the manifest check is `docs/examples/read_fixtures.py` and bnconf's job):
 a producer only needs each case's attributes, its inputs as float64/int64 numpy arrays in logical
@@ -13,7 +13,7 @@ import numpy as np
 
 from bnconf.case_filter import filter_matches
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Where the committed fixtures are when this package runs from a bnconf checkout
 # (python/src/bnconf/ -> fixtures/); a pip-installed copy is not in a checkout.
 _CHECKOUT_FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
