@@ -6,9 +6,10 @@
 #include <sstream>
 
 #include "bnconf/cases/tiers.hpp"
+#include "bnconf/formats/install_layout.hpp"
 #include "bnconf/formats/manifest.hpp"
-#include "bnconf/reference/spec.hpp"
 #include "bnconf/generators/covering_array.hpp"
+#include "bnconf/reference/spec.hpp"
 
 namespace bnconf::generators {
 namespace {
@@ -217,7 +218,8 @@ void expand_group(const Json& group, std::vector<CatalogueEntry>& entries,
   const Json cases = group.value("cases", Json::array({Json::object()}));
   const Json product = group.value("product", Json::object());
   const Json pairwise = group.value("pairwise", Json::object());
-  for (const auto& [axes, label] : {std::pair{product, "product"}, std::pair{pairwise, "pairwise"}}) {
+  for (const auto& [axes, label] :
+       {std::pair{product, "product"}, std::pair{pairwise, "pairwise"}}) {
     if (!axes.is_object()) fail(where, std::string(label) + " should be an object of lists");
     for (const auto& [key, values] : axes.items()) {
       if (!values.is_array() || values.empty()) {
@@ -275,6 +277,11 @@ CatalogueEntry entry_from_json(const Json& case_object, const std::string& id,
   return make_entry(case_object, id, tier, {}, "", on_demand);
 }
 
-std::string default_catalogue_path() { return BNCONF_SOURCE_DIR "/generators/catalogue.json"; }
+std::string default_catalogue_path() {
+  if (const auto installed = formats::installed_layout()) {
+    return (installed->data_dir / "catalogue.json").string();
+  }
+  return BNCONF_SOURCE_DIR "/generators/catalogue.json";
+}
 
 }  // namespace bnconf::generators

@@ -46,7 +46,8 @@ Catalogue load_catalogue(const std::string& path);
 CatalogueEntry entry_from_json(const nlohmann::ordered_json& case_object, const std::string& id,
                                const std::string& tier, bool on_demand = false);
 
-// The catalogue file of this source tree (the generator's default).
+// The catalogue file (the generator's default): an installed bnconf's
+// (<prefix>/share/bnconf/catalogue.json), else this source tree's.
 std::string default_catalogue_path();
 
 }  // namespace bnconf::generators
