@@ -35,7 +35,8 @@ install(FILES ${PROJECT_BINARY_DIR}/package/bnconfConfig.cmake
 # pkg-config files, relocatable: the prefix is found from the .pc file's own folder.
 cmake_path(ABSOLUTE_PATH BNCONF_INSTALL_PKGCONFIGDIR BASE_DIRECTORY ${CMAKE_INSTALL_PREFIX}
            OUTPUT_VARIABLE _bnconf_pkgconfig_full)
-file(RELATIVE_PATH BNCONF_PC_PREFIX_FROM_PCFILEDIR ${_bnconf_pkgconfig_full} ${CMAKE_INSTALL_PREFIX})
+file(RELATIVE_PATH BNCONF_PC_PREFIX_FROM_PCFILEDIR ${_bnconf_pkgconfig_full}
+     ${CMAKE_INSTALL_PREFIX})
 foreach(_bnconf_dir INCLUDEDIR LIBDIR)
   if(IS_ABSOLUTE "${CMAKE_INSTALL_${_bnconf_dir}}")
     set(BNCONF_PC_${_bnconf_dir} "${CMAKE_INSTALL_${_bnconf_dir}}")

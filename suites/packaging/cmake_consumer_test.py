@@ -30,7 +30,8 @@ configure = [args.cmake, "-S", args.project, "-B", work, "-G", args.generator,
              "-DCMAKE_BUILD_TYPE=Release", f"-DCMAKE_PREFIX_PATH={args.prefix}",
              f"-DCMAKE_CXX_COMPILER={args.cxx}", f"-DCMAKE_C_COMPILER={args.cc}"]
 if args.compile_flags or args.link_flags:
-    configure += [f"-DCMAKE_CXX_FLAGS={args.compile_flags}", f"-DCMAKE_C_FLAGS={args.compile_flags}",
+    configure += [f"-DCMAKE_CXX_FLAGS={args.compile_flags}",
+                  f"-DCMAKE_C_FLAGS={args.compile_flags}",
                   f"-DCMAKE_EXE_LINKER_FLAGS={args.link_flags}",
                   f"-DCMAKE_MODULE_LINKER_FLAGS={args.link_flags}"]
 run(configure)
