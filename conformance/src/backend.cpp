@@ -15,6 +15,7 @@
 #include "bnconf/backends/bundled.hpp"
 #include "bnconf/cases/operations.hpp"
 #include "bnconf/formats/child_process.hpp"
+#include "bnconf/formats/install_layout.hpp"
 #include "text.hpp"
 
 namespace bnconf::conformance {
@@ -34,7 +35,8 @@ const std::vector<Bundled>& bundled() {
 }
 
 // Folders searched for plug-in backends (libbnconf_backend_*.so): BNCONF_BACKEND_PATH (':'
-// separated), then the build tree's backend folder next to this executable.
+// separated), then an installed bnconf's backend folder (<prefix>/lib/bnconf/backends) or, in a
+// build tree, the build's backends/ folder next to this executable's.
 std::vector<fs::path> discovery_folders() {
   std::vector<fs::path> folders;
   if (const char* path = std::getenv("BNCONF_BACKEND_PATH")) {
@@ -42,6 +44,10 @@ std::vector<fs::path> discovery_folders() {
     for (std::string entry; std::getline(list, entry, ':');) {
       if (!entry.empty()) folders.emplace_back(entry);
     }
+  }
+  if (const auto installed = formats::installed_layout()) {
+    folders.push_back(installed->backends_dir);
+    return folders;
   }
   std::error_code error;
   const fs::path self = fs::read_symlink("/proc/self/exe", error);

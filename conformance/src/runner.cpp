@@ -11,6 +11,7 @@
 #include "bnconf/conformance/expectations.hpp"
 #include "bnconf/conformance/isolation.hpp"
 #include "bnconf/conformance/judge.hpp"
+#include "bnconf/formats/install_layout.hpp"
 #include "bnconf/formats/results_file.hpp"
 #include "case_host.hpp"
 #include "text.hpp"
@@ -133,7 +134,12 @@ Report judge_all(const formats::FixtureSet& set, const RunOptions& options, RunI
 
 }  // namespace
 
-std::string default_fixtures_path() { return BNCONF_SOURCE_DIR "/fixtures"; }
+std::string default_fixtures_path() {
+  if (const auto installed = formats::installed_layout()) {
+    return (installed->data_dir / "fixtures").string();
+  }
+  return BNCONF_SOURCE_DIR "/fixtures";
+}
 
 bool filter_matches(const std::string& filter, const std::string& id) {
   if (filter.empty()) return true;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "bnconf/cases/tiers.hpp"
+#include "bnconf/formats/install_layout.hpp"
 #include "bnconf/formats/manifest.hpp"
 #include "bnconf/generators/covering_array.hpp"
 #include "bnconf/reference/spec.hpp"
@@ -296,6 +297,11 @@ std::string catalogue_sha256(const std::vector<const CatalogueEntry*>& entries) 
   return formats::sha256_hex(text.data(), text.size());
 }
 
-std::string default_catalogue_path() { return BNCONF_SOURCE_DIR "/generators/catalogue.json"; }
+std::string default_catalogue_path() {
+  if (const auto installed = formats::installed_layout()) {
+    return (installed->data_dir / "catalogue.json").string();
+  }
+  return BNCONF_SOURCE_DIR "/generators/catalogue.json";
+}
 
 }  // namespace bnconf::generators

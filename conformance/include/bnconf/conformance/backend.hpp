@@ -1,6 +1,6 @@
 // Backends the runner can judge: bundled ones by name, any shared library implementing the
-// adapter ABI by path, and discoverable plug-ins (BNCONF_BACKEND_PATH and the build's backend
-// folder).
+// adapter ABI by path, and discoverable plug-ins (BNCONF_BACKEND_PATH, and an installed bnconf's
+// backend folder or the build's).
 //
 // A plug-in's code never runs in the runner's process: it is loaded and probed (entry point,
 // table, capabilities, name) in a child process, and each case's child process loads it again

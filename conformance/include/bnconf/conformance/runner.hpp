@@ -30,7 +30,8 @@ struct RunOptions {
   std::string expectations_path;               // --expect: explained failures (expectations.hpp)
 };
 
-// The committed golden set of this source tree.
+// The committed golden set: an installed bnconf's (<prefix>/share/bnconf/fixtures), else this
+// source tree's.
 std::string default_fixtures_path();
 
 // Does `id` match a gtest-style filter? At most |filter| x |id| steps.

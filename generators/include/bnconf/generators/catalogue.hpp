@@ -55,7 +55,8 @@ CatalogueEntry entry_from_json(const nlohmann::ordered_json& case_object, const 
 // order. It depends on those entries only.
 std::string catalogue_sha256(const std::vector<const CatalogueEntry*>& entries);
 
-// The catalogue file of this source tree (the generator's default).
+// The catalogue file (the generator's default): an installed bnconf's
+// (<prefix>/share/bnconf/catalogue.json), else this source tree's.
 std::string default_catalogue_path();
 
 }  // namespace bnconf::generators
