@@ -132,11 +132,16 @@ conf::RunOptions run_options(const SelectionOptions& o) {
   return options;
 }
 
-int finish(const char* verb, const conf::Report& report, const Gate& gate) {
+// Prints the summary, decides the exit status and records it in the report files (their last
+// rewrite; one that fails makes the status 2, as any report not written does).
+int finish(const char* verb, conf::Report& report, const Gate& gate) {
   std::printf("\n%s\n", report.terminal_summary().c_str());
   std::printf("%s\n", report.count_line().c_str());
   std::fflush(stdout);
-  return exit_status(verb, report, gate);
+  const int status = exit_status(verb, report, gate);
+  report.set_exit_status(status, exit_meaning(status));
+  if (status == kUsageError || report.write_errors().empty()) return status;
+  return exit_status(verb, report, gate);  // says which report was not written: 2
 }
 
 void header(const conf::RunInfo& info) {
@@ -178,7 +183,7 @@ Action add_run_command(CLI::App& app) {
       std::printf("bnconf run: backend %s %s (%s)\n", b.name().c_str(), b.version().c_str(),
                   b.origin().c_str());
       std::fflush(stdout);
-      const conf::Report report = conf::run_backend(b, options);
+      conf::Report report = conf::run_backend(b, options);
       header(report.info());
       return finish("run", report, o->gate);
     } catch (const std::exception& e) {
@@ -201,7 +206,7 @@ Action add_check_command(CLI::App& app) {
     if (!check->parsed()) return -1;
     if (!consistent("check", *o)) return 2;
     try {
-      const conf::Report report = conf::check_results(*results, run_options(*o));
+      conf::Report report = conf::check_results(*results, run_options(*o));
       std::printf("bnconf check: backend %s %s (%s)\n", report.info().backend_name.c_str(),
                   report.info().backend_version.c_str(), report.info().backend_origin.c_str());
       header(report.info());
