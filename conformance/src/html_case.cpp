@@ -16,9 +16,11 @@ std::string shape_text(const std::vector<std::size_t>& shape) {
   return text + "]";
 }
 
-// error / bound as the tables print it; "" where it is not a number.
+// error / bound as the tables print it: "mismatch" for a special-value mismatch (its error is
+// infinite), "" where the bound is 0 or not finite.
 std::string ratio_text(double error, double bound) {
-  if (!(bound > 0) || !std::isfinite(bound) || !std::isfinite(error)) return "";
+  if (!std::isfinite(error)) return "mismatch";
+  if (!(bound > 0) || !std::isfinite(bound)) return "";
   return short_number(error / bound);
 }
 

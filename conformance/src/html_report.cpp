@@ -6,6 +6,7 @@
 // plots; unsupported cases are counted by reason. The markup is well-formed XML as well as HTML,
 // so that tests can parse it strictly.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -63,7 +64,7 @@ th,td{padding:3px 8px;border-bottom:1px solid #e6eaef;text-align:left;vertical-a
 th{font-weight:600;color:var(--muted);font-size:12px;border-bottom:1px solid var(--line);white-space:nowrap}
 tbody tr:nth-child(even){background:#fafbfc}
 .n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.zero{color:#c4cbd3}
+td.zero,tr.empty td{color:#aeb6bf}
 table.sortable th{cursor:pointer}
 table.sortable th:hover{color:var(--fg)}
 .pill{display:inline-block;padding:0 9px;border-radius:999px;font-weight:600;font-size:12px;border:1px solid currentColor;white-space:nowrap;line-height:20px}
@@ -139,12 +140,25 @@ std::string status_classes() {
 }
 
 std::string percent(std::size_t part, std::size_t whole) {
-  if (whole == 0) return "";
-  char buffer[32];
+  if (whole == 0 || part == 0) return "";
   const double p = 100.0 * static_cast<double>(part) / static_cast<double>(whole);
-  // A no-break space (U+00A0) keeps the number and its sign on one line.
-  std::snprintf(buffer, sizeof buffer, p > 0 && p < 0.1 ? "%.2g\u00A0%%" : "%.1f\u00A0%%", p);
+  // Neither a rare count nor a near-total one rounds to what it is not (0 %, 100 %). A no-break
+  // space (U+00A0) keeps the number and its sign on one line.
+  char buffer[32];
+  if (part == whole) return "100\u00A0%";
+  if (p >= 99.95) return "&gt;99.9\u00A0%";
+  std::snprintf(buffer, sizeof buffer, p < 0.1 ? "%.2g\u00A0%%" : "%.1f\u00A0%%", p);
   return buffer;
+}
+
+std::string meaning_of(CaseStatus status) {
+  return std::string(status_table()[static_cast<std::size_t>(status)].meaning);
+}
+
+// A meaning of the status table as a sentence: capital first letter, full stop.
+std::string sentence(std::string text) {
+  if (!text.empty()) text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
+  return text + ".";
 }
 
 // A count with its digits grouped in threes by thin spaces (U+2009): 1 207 642.
@@ -323,9 +337,9 @@ std::string distribution(const Report& report) {
   html << "<p>Every checked element of every output, by its error over its bound (log-spaced bins; "
           "1 is the bound): <b>"
        << grouped(total) << "</b> elements in " << grouped(outputs) << " outputs of "
-       << grouped(cases) << " cases; <b>" << percent(within, total)
-       << "</b> within their bounds, " << grouped(total - within - non_finite) << " beyond them, "
-       << grouped(non_finite) << " special-value mismatches.</p>";
+       << grouped(cases) << " cases; <b>" << percent(within, total) << "</b> within their bounds, "
+       << grouped(total - within - non_finite) << " beyond them, " << grouped(non_finite)
+       << " special-value mismatches.</p>";
   std::vector<Bar> bars;
   for (std::size_t b = 0; b <= kNonFiniteBin; ++b) {
     const std::size_t n = b == kNonFiniteBin ? non_finite : elements[b];
@@ -333,12 +347,16 @@ std::string distribution(const Report& report) {
                     std::string(bin_colour(b)),
                     bin_label(b) + ": " + std::to_string(n) + " elements"});
   }
-  html << "<div class=\"distribution\">" << svg_count_bars(bars, "error / bound", "elements")
+  std::size_t first_beyond = 0;
+  while (first_beyond < kRatioBinCount && !ratio_bin_out_of_bound(first_beyond)) ++first_beyond;
+  html << "<div class=\"distribution\">"
+       << svg_count_bars(bars, "error / bound", "elements", first_beyond, "out of bound")
        << "<table><thead><tr><th>error / bound</th><th class=\"n\">elements</th><th class=\"n\">"
           "share</th><th class=\"n\">outputs by worst</th></tr></thead><tbody>";
   for (std::size_t b = 0; b <= kNonFiniteBin; ++b) {
     const std::size_t n = b == kNonFiniteBin ? non_finite : elements[b];
-    html << "<tr><td><span class=\"swatch\" style=\"background:" << bin_colour(b) << "\"></span>"
+    html << "<tr" << (n == 0 ? " class=\"empty\"" : "")
+         << "><td><span class=\"swatch\" style=\"background:" << bin_colour(b) << "\"></span>"
          << xml_escape(bin_label(b)) << "</td><td class=\"n\">" << grouped(n)
          << "</td><td class=\"n\">" << percent(n, total) << "</td><td class=\"n\">"
          << grouped(by_worst[b]) << "</td></tr>";
@@ -423,10 +441,8 @@ std::string mistrusted_cases(const Report& report) {
   if (mistrusted.empty()) return "";
   std::ostringstream html;
   html << "<h2>Mistrusted <span class=\"count\">(" << mistrusted.size() << ")</span></h2>"
-       << "<div class=\"card\"><p>"
-       << xml_escape(
-              std::string(status_table()[static_cast<std::size_t>(CaseStatus::mistrusted)].meaning))
-       << ".</p><div class=\"ids mono\">";
+       << "<div class=\"card\"><p>" << xml_escape(sentence(meaning_of(CaseStatus::mistrusted)))
+       << "</p><div class=\"ids mono\">";
   for (std::size_t i = 0; i < mistrusted.size() && i < kListedMistrusted; ++i) {
     html << "<span>" << xml_escape(mistrusted[i]->id) << "</span>";
   }

@@ -113,7 +113,7 @@ constexpr ReportFormat kFormats[] = {
      junit_report},
     {"html",
      "Write a self-contained HTML report here: summaries, how close to their bounds the elements "
-     "run, and plots of each failing output (rewritten every second and at the end)",
+     "run, and plots of each failed output (rewritten every second and at the end)",
      html_report},
 };
 

@@ -50,7 +50,8 @@ constexpr const char* kFont = "font-family=\"DejaVu Sans, Liberation Sans, Arial
 }  // namespace
 
 std::string svg_count_bars(const std::vector<Bar>& bars, const std::string& x_title,
-                           const std::string& y_title) {
+                           const std::string& y_title, std::size_t shade_from,
+                           const std::string& shade_label) {
   constexpr double kWidth = 620, kHeight = 330;
   constexpr double kLeft = 64, kRight = 12, kTop = 24, kBottom = 104;
   std::size_t most = 1;
@@ -69,6 +70,15 @@ std::string svg_count_bars(const std::vector<Bar>& bars, const std::string& x_ti
       << "\" viewBox=\"0 0 " << kWidth << " " << kHeight << "\" role=\"img\" " << kFont
       << " font-size=\"11\">"
       << "<title>" << xml_escape(y_title + " by " + x_title) << "</title>";
+  if (shade_from < bars.size()) {
+    const double from = kLeft + slot * static_cast<double>(shade_from);
+    svg << "<rect x=\"" << px(from) << "\" y=\"" << px(y.to - 14) << "\" width=\""
+        << px(kWidth - kRight - from) << "\" height=\"" << px(y.from - y.to + 14)
+        << "\" fill=\"#fff5f5\"/><line x1=\"" << px(from) << "\" x2=\"" << px(from) << "\" y1=\""
+        << px(y.to - 14) << "\" y2=\"" << px(y.from) << "\" stroke=\"#cf222e\" "
+        << "stroke-dasharray=\"5 3\"/><text x=\"" << px(from + 5) << "\" y=\"" << px(y.to - 3)
+        << "\" fill=\"#cf222e\">" << xml_escape(shade_label) << "</text>";
+  }
   for (int d = y.first_tick(); d <= y.last_tick(); d += y.step()) {
     const std::string at = px(y.at(d));
     svg << "<line x1=\"" << kLeft << "\" x2=\"" << kWidth - kRight << "\" y1=\"" << at << "\" y2=\""

@@ -19,9 +19,11 @@ struct Bar {
 };
 
 // Vertical bars of counts on a logarithmic axis (counts from one to millions stay visible side
-// by side; a count of 0 draws no bar), each bar's count written above it.
+// by side; a count of 0 draws no bar), each bar's count written above it. The bars from index
+// `shade_from` on stand on a light red ground headed `shade_label` (no ground: npos).
 std::string svg_count_bars(const std::vector<Bar>& bars, const std::string& x_title,
-                           const std::string& y_title);
+                           const std::string& y_title, std::size_t shade_from = std::string::npos,
+                           const std::string& shade_label = "");
 
 // The worst elements of an output: error against bound on log-log axes spanning the same decades,
 // so that the diagonal error = bound separates the elements within their bounds (below, green)

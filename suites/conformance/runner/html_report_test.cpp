@@ -2,7 +2,7 @@
 // a plot and a table of its worst elements and a passed one neither; unexplained failures come
 // before explained ones; the banner says the exit status once the command recorded it, and how
 // far an unfinished run got; a run failing hundreds of cases shows the first 200 in detail and
-// says how many it left out (docs/adapter-guide.md, "Reports").
+// says how many it left out (docs/adapter-guide.md, "Reading the verdict").
 #include <gtest/gtest.h>
 
 #include <string>
