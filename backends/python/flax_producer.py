@@ -27,14 +27,12 @@ What comes from where:
 Dtypes: float64 with jax_enable_x64 (parameters and running statistics float64 too); f32; f16
 and bf16 activations with float32 parameters and statistics (Flax's default param_dtype and its
 float32 reductions)."""
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bnconf_layer import LayerRunner  # noqa: E402
-from bnconf_producer import Unsupported, main  # noqa: E402
+from bnconf.layer import LayerRunner
+from bnconf.producer import Unsupported, main
 
-import jax  # noqa: E402
+import jax
 
 jax.config.update("jax_enable_x64", True)  # before any array exists: float64 cases
 jax.config.update("jax_platforms", "cpu")

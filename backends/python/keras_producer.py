@@ -50,9 +50,8 @@ if BACKEND == "torch":
     import torch
     torch.set_default_device("cpu")
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bnconf_layer import LayerRunner  # noqa: E402
-from bnconf_producer import Unsupported, main  # noqa: E402
+from bnconf.layer import LayerRunner  # noqa: E402
+from bnconf.producer import Unsupported, main  # noqa: E402
 
 import numpy as np  # noqa: E402
 

@@ -20,16 +20,14 @@ saved_invstd; dx, dweight, dbias from mx.vjp with dy as the cotangent; num_batch
 counted by the producer. Half-precision cases keep weight, bias and running statistics in
 float32 (the module's own dtype) with the activations in f16/bf16."""
 import dataclasses
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bnconf_layer import LayerRunner  # noqa: E402
-from bnconf_producer import Unsupported, is_training, main  # noqa: E402
+from bnconf.layer import LayerRunner
+from bnconf.producer import Unsupported, is_training, main
 
-import mlx.core as mx  # noqa: E402
-import mlx.nn as nn  # noqa: E402
-import numpy as np  # noqa: E402
+import mlx.core as mx
+import mlx.nn as nn
+import numpy as np
 
 mx.set_default_device(mx.cpu)
 DTYPES = {"f64": mx.float64, "f32": mx.float32, "f16": mx.float16, "bf16": mx.bfloat16}

@@ -15,19 +15,17 @@ build), the pipeline, the PyTorch momentum convention and the unbiased estimator
 m·old + (1−m)·batch and the population variance), eps = 0 in training (no zero rule: the spec's
 (x − μ)/sqrt(σ² + eps) is NaN on a constant channel), and in f64 cases an eps or momentum that
 float32 cannot hold (ONNX attributes are float32)."""
-import os
 import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bnconf_fixtures import to_logical_order, to_memory_order  # noqa: E402
-from bnconf_producer import (Unsupported, is_training, main,  # noqa: E402
+from bnconf.fixtures import to_logical_order, to_memory_order
+from bnconf.producer import (Unsupported, is_training, main,
                              require_running_update, updates_running_stats)
 
-import onnx  # noqa: E402
-import onnxruntime as ort  # noqa: E402
-from onnx import TensorProto, helper  # noqa: E402
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper
 
 ort.set_default_logger_severity(3)  # rejected error-tier inputs would log every exception
 

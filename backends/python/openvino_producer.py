@@ -12,16 +12,14 @@ in bnconf, and the operation wants one type). Channels-last cases are handed ove
 has. The CPU plugin's INFERENCE_PRECISION_HINT is left at its default and written into the
 backend version. Error cases: those of an eval call (missing or mis-sized statistics) go to
 OpenVINO as given; training-call ones are unsupported."""
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bnconf_fixtures import to_logical_order, to_memory_order  # noqa: E402
-from bnconf_producer import Unsupported, main  # noqa: E402
+from bnconf.fixtures import to_logical_order, to_memory_order
+from bnconf.producer import Unsupported, main
 
-import numpy as np  # noqa: E402
-import openvino as ov  # noqa: E402
-import openvino.opset15 as ops  # noqa: E402
+import numpy as np
+import openvino as ov
+import openvino.opset15 as ops
 
 TYPES = {"f64": (ov.Type.f64, np.float64), "f32": (ov.Type.f32, np.float32)}
 

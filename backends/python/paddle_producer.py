@@ -17,15 +17,13 @@ batch_mean and batch_var come from a second module with momentum 0 from a zero s
 running statistics are then exactly the batch statistics, 0 * 0 + 1 * stat); saved_invstd is
 not exposed by the module (omitted); num_batches_tracked is counted by the producer; gradients
 by Tensor.backward with dy."""
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bnconf_layer import LayerRunner  # noqa: E402
-from bnconf_producer import Unsupported, main, updates_running_stats  # noqa: E402
+from bnconf.layer import LayerRunner
+from bnconf.producer import Unsupported, main, updates_running_stats
 
-import numpy as np  # noqa: E402
-import paddle  # noqa: E402
+import numpy as np
+import paddle
 
 paddle.set_device("cpu")
 DTYPES = {"f64": "float64", "f32": "float32"}

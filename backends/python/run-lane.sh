@@ -19,10 +19,14 @@
 # stale explanations; 2 when the lane could not be tested (venv, install or import failed):
 # a missing framework is an error, never a silent skip (run-frameworks.sh --skip names a lane
 # to leave out on purpose).
+# The producers import the bnconf package (python/, docs/python.md) from this checkout:
+# PYTHONPATH=python/src, so that a lane always runs the package as it is here (no stale copy
+# installed in the venv, and the same for a --python interpreter).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root" || exit 2
 here=backends/python
+export PYTHONPATH="$root/python/src${PYTHONPATH:+:$PYTHONPATH}"
 
 # lane -> "tag|import check|producer and its arguments" per backend
 lane_backends() {
@@ -119,8 +123,8 @@ while IFS='|' read -r tag modules producer; do
   case $tag in keras-*) export KERAS_BACKEND=${tag#keras-} ;; *) unset KERAS_BACKEND ;; esac
   if [ "$check_only" = 1 ]; then
     [ -f "$results" ] || { echo "== $tag: no $results to judge"; status=2; continue; }
-  elif ! "$python" -c "import h5py, numpy, $modules" >"$out/import-$tag.log" 2>&1; then
-    echo "== $tag: $python cannot import h5py, numpy, $modules (see $out/import-$tag.log)"
+  elif ! "$python" -c "import h5py, numpy, bnconf, $modules" >"$out/import-$tag.log" 2>&1; then
+    echo "== $tag: $python cannot import h5py, numpy, bnconf, $modules (see $out/import-$tag.log)"
     status=2
     continue
   else

@@ -17,9 +17,8 @@ import os
 import sys
 
 os.environ.setdefault("DEV", "CPU")  # tinygrad's default device here would be OpenCL (PoCL)
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bnconf_layer import LayerRunner  # noqa: E402
-from bnconf_producer import Unsupported, is_training, main  # noqa: E402
+from bnconf.layer import LayerRunner  # noqa: E402
+from bnconf.producer import Unsupported, is_training, main  # noqa: E402
 
 import numpy as np  # noqa: E402
 import tinygrad  # noqa: E402

@@ -19,18 +19,16 @@ than a silent fall-back to eager. Dynamo's caches are reset before every case, s
 on another's compiled graph and the recompile limit (after which Dynamo runs eager) is never
 reached. The saved statistics (batch_mean, batch_var, saved_invstd) are not exposed by a
 compiled module (they are ATen's eager kernels' outputs), so they are omitted."""
-import os
 import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bnconf_fixtures import to_memory_order  # noqa: E402
-from bnconf_producer import (Unsupported, is_training, main,  # noqa: E402
+from bnconf.fixtures import to_memory_order
+from bnconf.producer import (Unsupported, is_training, main,
                              require_running_update)
 
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+import torch
+import torch.nn.functional as F
 
 DTYPES = {"f64": torch.float64, "f32": torch.float32, "f16": torch.float16,
           "bf16": torch.bfloat16}

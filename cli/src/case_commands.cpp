@@ -18,6 +18,7 @@
 #include "bnconf/formats/fixture_set.hpp"
 #include "bnconf/formats/manifest.hpp"
 #include "commands.hpp"
+#include "validation.hpp"
 
 namespace bnconf::cli {
 namespace {
@@ -35,7 +36,8 @@ void add_case_selection(CLI::App* app, CaseSelection& o) {
   app->add_option("--fixtures", o.fixtures,
                   "Fixture directories or .h5 files (default: the committed golden set)");
   app->add_option("--tier", o.tiers, "Only these tiers: core, stress, ieee, errors (default: all)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->check(tier_name());
 }
 
 formats::FixtureSet load(const CaseSelection& o) {
@@ -234,7 +236,7 @@ Action add_show_command(CLI::App& app) {
   show->add_option("--dump", o->dump,
                    "Write inputs/, expected/ (and actual/ with --backend) .npy files here");
   show->add_option("--timeout", o->timeout, "Seconds allowed for the case (default 60)")
-      ->check(CLI::PositiveNumber);
+      ->check(seconds_in(kMaxSeconds));
   return [show, o]() -> int {
     if (!show->parsed()) return -1;
     try {

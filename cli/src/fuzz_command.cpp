@@ -25,15 +25,12 @@ struct FuzzCommandOptions {
   std::size_t max_elements = 4096;
   std::string out;
   std::string json;
-  double timeout = 60;
-  std::optional<std::uint64_t> memory_limit_mib;
-  std::optional<std::uint64_t> cpu_limit;
+  CaseLimits limits;
   std::size_t max_shrink_runs = 200;
   std::size_t stop_after = 0;
+  bool quiet = false;
 };
 
-// The largest --timeout, --seconds and --cpu-limit: a day (as `bnconf run`'s).
-constexpr double kMaxSeconds = 86400;
 // The largest --cases, --max-shrink-runs and --stop-after.
 constexpr std::size_t kMaxCount = 1000000000;
 // The largest --max-elements: a drawn x of 2^27 elements holds 1 GiB of doubles.
@@ -50,8 +47,9 @@ void print_findings(const fuzz::FuzzReport& r) {
       if (o.passed) continue;
       std::printf("    %s: %s\n", o.name.c_str(), o.reason.c_str());
       if (!o.index.empty()) {
-        std::printf("      worst element %s: expected %.9g, actual %.9g, bound %.3g\n",
-                    o.index.c_str(), o.expected, o.actual, o.bound);
+        std::printf("      worst element %s: expected %s, actual %s, bound %.3g\n", o.index.c_str(),
+                    conf::value_text(o.expected, o.integer).c_str(),
+                    conf::value_text(o.actual, o.integer).c_str(), o.bound);
       }
     }
     std::printf("    minimal case: %s\n", f.shrunk.dump().c_str());
@@ -59,13 +57,16 @@ void print_findings(const fuzz::FuzzReport& r) {
   }
 }
 
-void print_summary(const fuzz::FuzzReport& r) {
-  std::printf(
-      "\nfuzz: seed %llu, %zu cases run in %.1f s (%.0f/s); %zu drawn cases were not "
-      "supported by the backend, %zu not valid cases\n",
-      static_cast<unsigned long long>(r.seed), r.executed, r.seconds,
-      r.seconds > 0 ? static_cast<double>(r.executed) / r.seconds : 0.0, r.unsupported,
-      r.unbuildable);
+// The summary sentence (not with --quiet), the count line and the number of distinct failures.
+void print_summary(const fuzz::FuzzReport& r, bool quiet) {
+  if (!quiet) {
+    std::printf(
+        "\nfuzz: seed %llu, %zu cases run in %.1f s (%.0f/s); %zu drawn cases were not "
+        "supported by the backend, %zu not valid cases\n",
+        static_cast<unsigned long long>(r.seed), r.executed, r.seconds,
+        r.seconds > 0 ? static_cast<double>(r.executed) / r.seconds : 0.0, r.unsupported,
+        r.unbuildable);
+  }
   std::string line;
   for (const auto& row : conf::status_table()) {
     const auto it = r.statuses.find(row.status);
@@ -84,17 +85,17 @@ int run_fuzz(const FuzzCommandOptions& o) {
   if (!options.cases && !options.seconds) options.cases = 1000;
   options.limits.max_elements = o.max_elements;
   options.out_dir = o.out;
-  options.timeout_seconds = o.timeout;
-  if (o.memory_limit_mib) options.memory_limit_bytes = *o.memory_limit_mib << 20;
-  if (o.cpu_limit) options.cpu_limit_seconds = *o.cpu_limit;
+  apply_case_limits(o.limits, options);
   options.max_shrink_runs = o.max_shrink_runs;
   options.stop_after_findings = o.stop_after;
   try {
     const conf::Backend backend = conf::Backend::open(o.backend);
-    std::printf("bnconf fuzz: backend %s %s (%s), seed %llu\n", backend.name().c_str(),
-                backend.version().c_str(), backend.origin().c_str(),
-                static_cast<unsigned long long>(o.seed));
-    std::fflush(stdout);
+    if (!o.quiet) {
+      std::printf("bnconf fuzz: backend %s %s (%s), seed %llu\n", backend.name().c_str(),
+                  backend.version().c_str(), backend.origin().c_str(),
+                  static_cast<unsigned long long>(o.seed));
+      std::fflush(stdout);
+    }
     if (!o.json.empty()) {
       // The destination is checked before any case runs (a FIFO or a directory is refused), and
       // holds a valid report, marked incomplete, until the last one replaces it.
@@ -104,9 +105,10 @@ int run_fuzz(const FuzzCommandOptions& o) {
       started.backend_origin = backend.origin();
       started.seed = o.seed;
       started.bnconf_version = BNCONF_VERSION;
+      conf::create_report_directories(o.json);
       conf::write_atomically(o.json, fuzz::fuzz_report_json(started).dump(1) + "\n");
     }
-    const bool terminal = ::isatty(STDERR_FILENO) != 0;
+    const bool terminal = !o.quiet && ::isatty(STDERR_FILENO) != 0;
     const fuzz::FuzzReport report =
         fuzz::fuzz(backend, o.backend, options, [&](const fuzz::Progress& p) {
           if (!terminal) return;
@@ -116,7 +118,7 @@ int run_fuzz(const FuzzCommandOptions& o) {
         });
     if (terminal) std::fprintf(stderr, "\n");
     print_findings(report);
-    print_summary(report);
+    print_summary(report, o.quiet);
     if (!o.json.empty()) {
       conf::write_atomically(o.json, fuzz::fuzz_report_json(report).dump(1) + "\n");
     }
@@ -154,23 +156,14 @@ Action add_fuzz_command(CLI::App& app) {
       "--out", o->out,
       "Write each finding's minimal case here, as a fixture set of its own (<out>/<case id>/)");
   fuzz->add_option("--json", o->json, "Write the fuzz report (JSON) here");
-  fuzz->add_option("--timeout", o->timeout,
-                   "Seconds allowed per case before it is killed (default 60)")
-      ->check(seconds_in(kMaxSeconds));
-  fuzz->add_option("--memory-limit", o->memory_limit_mib,
-                   "MiB of memory a case's process may allocate (RLIMIT_DATA; default: half the "
-                   "machine's; not applied under AddressSanitizer)")
-      ->check(count_in(std::size_t{1} << 30));
-  fuzz->add_option("--cpu-limit", o->cpu_limit,
-                   "Seconds of CPU time a case's process may use, all threads together "
-                   "(RLIMIT_CPU; default: four times --timeout)")
-      ->check(count_in(static_cast<std::size_t>(kMaxSeconds)));
+  add_case_limit_options(fuzz, o->limits);
   fuzz->add_option("--max-shrink-runs", o->max_shrink_runs,
                    "Runs allowed to shrink one finding (default 200)")
       ->check(count_up_to(kMaxCount));
   fuzz->add_option("--stop-after", o->stop_after,
                    "Stop once this many distinct failures are found (default: never)")
       ->check(count_up_to(kMaxCount));
+  add_quiet_flag(fuzz, o->quiet);
   return [fuzz, o]() -> int { return fuzz->parsed() ? run_fuzz(*o) : -1; };
 }
 

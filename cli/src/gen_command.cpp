@@ -5,6 +5,7 @@
 #include "bnconf/generators/catalogue.hpp"
 #include "bnconf/generators/generate.hpp"
 #include "commands.hpp"
+#include "validation.hpp"
 
 namespace bnconf::cli {
 namespace {
@@ -57,7 +58,8 @@ Action add_gen_command(CLI::App& app) {
   out->excludes(check);
   gen->add_option("--catalogue", options->catalogue, "Case catalogue (default: the source tree's)");
   gen->add_option("--tier", options->tiers, "Only these tiers (core, stress, ieee, errors)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->check(tier_name());
   gen->add_flag("--on-demand", options->on_demand,
                 "Include the groups too large to commit (large reductions of the stress tier)");
   gen->callback([gen, out, check] {

@@ -27,6 +27,7 @@ Action add_matrix_command(CLI::App& app) {
       if (out->empty()) {
         std::fputs(markdown.c_str(), stdout);
       } else {
+        conformance::create_report_directories(*out);
         conformance::write_atomically(*out, markdown);
         std::printf("bnconf matrix: %zu reports -> %s\n", sources->reports.size(), out->c_str());
       }

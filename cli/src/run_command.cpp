@@ -25,16 +25,13 @@ struct SelectionOptions {
   std::map<std::string, std::string> reports;  // format -> path
   std::string rule = "model";
   std::string expect;
-  double timeout = 60;
-  std::optional<std::uint64_t> memory_limit_mib;
-  std::optional<std::uint64_t> cpu_limit;
+  CaseLimits limits;  // declared by `run`; `check` runs nothing and keeps the defaults
+  bool quiet = false;
   Gate gate;
 };
 
 // The longest --filter accepted (ids are about 100 characters).
 constexpr std::size_t kMaxFilterLength = 4096;
-// The largest --timeout and --cpu-limit: a day.
-constexpr double kMaxSeconds = 86400;
 
 // The --rule values, from the rule table.
 std::vector<std::string> rule_options() {
@@ -85,6 +82,7 @@ void add_selection_options(CLI::App* app, SelectionOptions& o) {
                   "case with it passed, e.g. f32,channels_last,backward_train")
       ->delimiter(',')
       ->check(CLI::IsMember(requirable_names()));
+  add_quiet_flag(app, o.quiet);
 }
 
 // Values that depend on each other: no directory or file given twice to --fixtures, no report
@@ -122,28 +120,32 @@ conf::RunOptions run_options(const SelectionOptions& o) {
   options.tiers = o.tiers;
   options.filter = o.filter;
   options.reports = o.reports;
-  options.timeout_seconds = o.timeout;
-  options.progress = progress_wanted();
+  apply_case_limits(o.limits, options);
+  options.progress = !o.quiet && progress_wanted();
   options.rule = *conf::tolerance_rule_from_string(o.rule);
   options.expectations_path = o.expect;
-  if (o.memory_limit_mib) options.memory_limit_bytes = *o.memory_limit_mib << 20;
-  if (o.cpu_limit) options.cpu_limit_seconds = *o.cpu_limit;
   if (!o.shard.empty()) parse_shard(o.shard, options.shard_index, options.shard_count);
   return options;
 }
 
-// Prints the summary, decides the exit status and records it in the report files (their last
-// rewrite; one that fails makes the status 2, as any report not written does).
-int finish(const char* verb, conf::Report& report, const Gate& gate) {
-  std::printf("\n%s\n", report.terminal_summary().c_str());
+// Prints the summary (with --quiet only what did not pass), decides the exit status and records
+// it in the report files (their last rewrite; one that fails makes the status 2, as any report
+// not written does).
+int finish(const char* verb, conf::Report& report, const SelectionOptions& o) {
+  if (o.quiet) {
+    std::printf("%s", report.terminal_problems().c_str());
+  } else {
+    std::printf("\n%s\n", report.terminal_summary().c_str());
+  }
   std::printf("%s\n", report.count_line().c_str());
   std::fflush(stdout);
-  const int status = exit_status(verb, report, gate);
+  const int status = exit_status(verb, report, o.gate);
   report.set_exit_status(status, exit_meaning(status));
   if (status == kUsageError || report.write_errors().empty()) return status;
-  return exit_status(verb, report, gate);  // says which report was not written: 2
+  return exit_status(verb, report, o.gate);  // says which report was not written: 2
 }
 
+// What the run is about (the verb has named the backend): the fixtures and the selection.
 void header(const conf::RunInfo& info) {
   for (const auto& f : info.fixtures) std::printf("fixtures: %s\n", f.c_str());
   std::printf("cases selected: %zu, judged by %s\n", info.selected, info.rule.c_str());
@@ -161,17 +163,7 @@ Action add_run_command(CLI::App& app) {
                   "shared library implementing the adapter ABI")
       ->required();
   add_selection_options(run, *o);
-  run->add_option("--timeout", o->timeout,
-                  "Seconds allowed per case before it is killed (default 60)")
-      ->check(seconds_in(kMaxSeconds));
-  run->add_option("--memory-limit", o->memory_limit_mib,
-                  "MiB of memory a case's process may allocate (RLIMIT_DATA; default: half the "
-                  "machine's; not applied under AddressSanitizer)")
-      ->check(count_in(std::size_t{1} << 30));
-  run->add_option("--cpu-limit", o->cpu_limit,
-                  "Seconds of CPU time a case's process may use, all threads together "
-                  "(RLIMIT_CPU; default: four times --timeout)")
-      ->check(count_in(static_cast<std::size_t>(kMaxSeconds)));
+  add_case_limit_options(run, o->limits);
   run->add_option("--shard", o->shard, "Run only shard I of N (0-based), e.g. 0/4")
       ->check(shard_spec());
   return [run, o, backend]() -> int {
@@ -180,12 +172,14 @@ Action add_run_command(CLI::App& app) {
     conf::RunOptions options = run_options(*o);
     try {
       const conf::Backend b = conf::Backend::open(*backend);
-      std::printf("bnconf run: backend %s %s (%s)\n", b.name().c_str(), b.version().c_str(),
-                  b.origin().c_str());
-      std::fflush(stdout);
+      if (!o->quiet) {
+        std::printf("bnconf run: backend %s %s (%s)\n", b.name().c_str(), b.version().c_str(),
+                    b.origin().c_str());
+        std::fflush(stdout);
+      }
       conf::Report report = conf::run_backend(b, options);
-      header(report.info());
-      return finish("run", report, o->gate);
+      if (!o->quiet) header(report.info());
+      return finish("run", report, *o);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "bnconf run: %s\n", e.what());
       return 2;
@@ -207,10 +201,12 @@ Action add_check_command(CLI::App& app) {
     if (!consistent("check", *o)) return 2;
     try {
       conf::Report report = conf::check_results(*results, run_options(*o));
-      std::printf("bnconf check: backend %s %s (%s)\n", report.info().backend_name.c_str(),
-                  report.info().backend_version.c_str(), report.info().backend_origin.c_str());
-      header(report.info());
-      return finish("check", report, o->gate);
+      if (!o->quiet) {
+        std::printf("bnconf check: backend %s %s (%s)\n", report.info().backend_name.c_str(),
+                    report.info().backend_version.c_str(), report.info().backend_origin.c_str());
+        header(report.info());
+      }
+      return finish("check", report, *o);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "bnconf check: %s\n", e.what());
       return 2;

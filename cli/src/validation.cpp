@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "bnconf/cases/tiers.hpp"
+#include "suggestion.hpp"
 
 namespace bnconf::cli {
 namespace {
@@ -77,6 +78,12 @@ CLI::Validator tier_name() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
         if (cases::is_tier(text)) return "";
+        std::vector<std::string> tiers;
+        for (const auto& row : cases::tier_table()) tiers.emplace_back(row.name);
+        const std::string nearest = nearest_name(text, tiers);
+        if (!nearest.empty()) {
+          return "unknown tier '" + text + "' (did you mean '" + nearest + "'?)";
+        }
         return "'" + text + "' is not a tier (" + tier_list() + ")";
       },
       "TIER");
@@ -108,6 +115,26 @@ CLI::Validator shard_spec() {
         return "should be I/N with whole numbers 0 <= I < N, not '" + text + "'";
       },
       "I/N");
+}
+
+void add_case_limit_options(CLI::App* verb, CaseLimits& limits) {
+  verb->add_option("--timeout", limits.timeout,
+                   "Seconds allowed per case before it is killed (default 60)")
+      ->check(seconds_in(kMaxSeconds));
+  verb->add_option("--memory-limit", limits.memory_limit_mib,
+                   "MiB of memory a case's process may allocate (RLIMIT_DATA; default: half the "
+                   "machine's; not applied under AddressSanitizer)")
+      ->check(count_in(std::size_t{1} << 30));
+  verb->add_option("--cpu-limit", limits.cpu_limit,
+                   "Seconds of CPU time a case's process may use, all threads together "
+                   "(RLIMIT_CPU; default: four times --timeout)")
+      ->check(count_in(static_cast<std::size_t>(kMaxSeconds)));
+}
+
+void add_quiet_flag(CLI::App* verb, bool& quiet) {
+  verb->add_flag("--quiet", quiet,
+                 "Print only the cases that did not pass and the count line (and errors): no "
+                 "progress, no table");
 }
 
 std::string repeated_path(const std::vector<std::string>& paths) {

@@ -1,8 +1,8 @@
 // Element-by-element comparison of one output with its bounds (judge.hpp, compare_output): the
 // verdict, the worst elements and the histogram of error / bound.
 #include <cmath>
-#include <sstream>
 
+#include "bnconf/cases/operations.hpp"
 #include "bnconf/conformance/judge.hpp"
 #include "worst_elements.hpp"
 
@@ -20,13 +20,6 @@ std::string index_text(const std::vector<std::size_t>& shape, std::size_t i) {
   std::string text = "[";
   for (std::size_t a = 0; a < index.size(); ++a) text += (a ? ", " : "") + std::to_string(index[a]);
   return text + "]";
-}
-
-std::string number(double v) {
-  std::ostringstream out;
-  out.precision(9);
-  out << v;
-  return out.str();
 }
 
 // Why element (e expected, a actual) fails against `bound`, or "" when it passes.
@@ -66,8 +59,8 @@ std::string failure_reason(const OutputCheck& check) {
   const std::string counts =
       std::to_string(check.out_of_bound) + " of " + std::to_string(check.elements) + " elements";
   if (check.reason == "error above bound") {
-    return "error " + number(check.error) + " above bound " + number(check.bound) + " (" + counts +
-           ")";
+    return "error " + value_text(check.error, check.integer) + " above bound " +
+           value_text(check.bound, check.integer) + " (" + counts + ")";
   }
   return check.reason + " (" + counts + " out of bound)";
 }
@@ -79,6 +72,8 @@ OutputCheck compare_output(const std::string& name, const cases::Array& expected
                            double overflow_at) {
   OutputCheck check;
   check.name = name;
+  const cases::DatasetDefinition* definition = cases::find_output_dataset(name);
+  check.integer = definition != nullptr && definition->element == cases::Element::integer;
   check.elements = expected.values.size();
   if (actual.shape != expected.shape) {
     check.passed = false;

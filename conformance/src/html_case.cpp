@@ -2,6 +2,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "bnconf/reference/tensor.hpp"
 #include "html_parts.hpp"
 #include "report_writers.hpp"
 #include "svg_plot.hpp"
@@ -9,12 +10,6 @@
 
 namespace bnconf::conformance {
 namespace {
-
-std::string shape_text(const std::vector<std::size_t>& shape) {
-  std::string text = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
-  return text + "]";
-}
 
 // error / bound as the tables print it: "mismatch" for a special-value mismatch (its error is
 // infinite), "" where the bound is 0 or not finite.
@@ -30,15 +25,17 @@ std::string worst_table(const OutputCheck& o) {
   html << "<table class=\"worst\"><thead><tr><th class=\"n\">#</th><th>index</th>"
           "<th class=\"n\">expected</th><th class=\"n\">actual</th><th class=\"n\">error</th>"
           "<th class=\"n\">bound</th><th class=\"n\">error / bound</th></tr></thead><tbody>";
+  // A counter's values and errors every digit (value_text); a real output's error and bound to 3.
+  const auto size = [&o](double v) { return o.integer ? value_text(v, true) : short_number(v); };
   for (std::size_t i = 0; i < o.worst.size(); ++i) {
     const ElementError& w = o.worst[i];
     const bool out = !(w.error <= w.bound);
     html << "<tr" << (out ? " class=\"out\"" : "") << "><td class=\"n\">" << i + 1
          << "</td><td class=\"mono\">" << xml_escape(w.index) << "</td><td class=\"n\">"
-         << long_number(w.expected) << "</td><td class=\"n\">" << long_number(w.actual)
-         << "</td><td class=\"n\">" << short_number(w.error) << "</td><td class=\"n\">"
-         << short_number(w.bound) << "</td><td class=\"n ratio\">" << ratio_text(w.error, w.bound)
-         << "</td></tr>";
+         << value_text(w.expected, o.integer) << "</td><td class=\"n\">"
+         << value_text(w.actual, o.integer) << "</td><td class=\"n\">" << size(w.error)
+         << "</td><td class=\"n\">" << size(w.bound) << "</td><td class=\"n ratio\">"
+         << ratio_text(w.error, w.bound) << "</td></tr>";
   }
   html << "</tbody></table>";
   return html.str();
@@ -87,7 +84,7 @@ std::string case_article(const RunInfo& info, const CaseResult& r, const std::st
   html << "<dl class=\"facts\"><dt>tier</dt><dd>" << xml_escape(r.tier)
        << "</dd><dt>operation</dt><dd>" << xml_escape(r.operation) << "</dd><dt>dtype</dt><dd>"
        << xml_escape(r.dtype) << "</dd><dt>layout</dt><dd>" << xml_escape(r.layout)
-       << "</dd><dt>shape</dt><dd class=\"mono\">" << shape_text(r.shape)
+       << "</dd><dt>shape</dt><dd class=\"mono\">" << reference::format_shape(r.shape)
        << "</dd><dt>time</dt><dd>" << short_number(r.seconds) << " s</dd>";
   if (!r.tags.empty()) {
     html << "<dt>tags</dt><dd>";

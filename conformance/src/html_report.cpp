@@ -383,7 +383,7 @@ std::string worst_ratio_cell(const CaseResult& r) {
            std::string(bin_colour(kNonFiniteBin)) + "\">mismatch</td>";
   }
   if (ratio < 0) return "<td class=\"n\" data-sort=\"-1\"></td>";
-  return "<td class=\"n\" data-sort=\"" + long_number(ratio) + "\">" + short_number(ratio) +
+  return "<td class=\"n\" data-sort=\"" + value_text(ratio, false) + "\">" + short_number(ratio) +
          "</td>";
 }
 

@@ -11,9 +11,12 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 // JSON has no NaN or infinity: such values are written as the strings "nan", "inf", "-inf".
-Json number(double v) {
+// An integer output's whole values are written as JSON integers ("2147483648", not
+// "2147483648.0"), as the counter they are.
+Json number(double v, bool integer = false) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  if (integer && v == std::trunc(v) && std::fabs(v) < 0x1p63) return static_cast<std::int64_t>(v);
   return v;
 }
 
@@ -36,10 +39,10 @@ Json worst_elements(const OutputCheck& o) {
   Json worst = Json::array();
   for (const ElementError& w : o.worst) {
     worst.push_back({{"index", w.index},
-                     {"expected", number(w.expected)},
-                     {"actual", number(w.actual)},
-                     {"error", number(w.error)},
-                     {"bound", number(w.bound)},
+                     {"expected", number(w.expected, o.integer)},
+                     {"actual", number(w.actual, o.integer)},
+                     {"error", number(w.error, o.integer)},
+                     {"bound", number(w.bound, o.integer)},
                      {"ratio", ratio(w.error, w.bound)}});
   }
   return worst;
@@ -75,17 +78,20 @@ std::string json_report(const Report& report) {
   for (const auto& r : report.results()) {
     Json outputs = Json::array();
     for (const auto& o : r.outputs) {
-      Json output = {{"name", o.name},           {"passed", o.passed},
-                     {"elements", o.elements},   {"out_of_bound", o.out_of_bound},
-                     {"error", number(o.error)}, {"bound", number(o.bound)}};
+      Json output = {{"name", o.name},
+                     {"passed", o.passed},
+                     {"elements", o.elements},
+                     {"out_of_bound", o.out_of_bound},
+                     {"error", number(o.error, o.integer)},
+                     {"bound", number(o.bound, o.integer)}};
       // How far past (or within) its bound the worst element is: error / bound.
       if (o.bound > 0 && std::isfinite(o.bound) && std::isfinite(o.error)) {
         output["ratio"] = o.error / o.bound;
       }
       if (!o.passed || !o.index.empty()) {
         output["worst_index"] = o.index;
-        output["expected"] = number(o.expected);
-        output["actual"] = number(o.actual);
+        output["expected"] = number(o.expected, o.integer);
+        output["actual"] = number(o.actual, o.integer);
       }
       if (!o.reason.empty()) output["reason"] = o.reason;
       output["informative"] = o.informative;

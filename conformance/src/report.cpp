@@ -129,5 +129,6 @@ const ReportFormat* find_report_format(std::string_view name) {
 }
 
 std::string Report::terminal_summary() const { return terminal_report(*this); }
+std::string Report::terminal_problems() const { return conformance::terminal_problems(*this); }
 
 }  // namespace bnconf::conformance

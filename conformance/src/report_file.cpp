@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 #include <vector>
 
@@ -55,6 +56,17 @@ void check_report_destination(const std::string& path) {
   }
 }
 
+void create_report_directories(const std::string& path) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) return;
+  std::error_code error;
+  std::filesystem::create_directories(parent, error);
+  if (error) {
+    throw std::runtime_error(path + ": cannot create its directory " + parent.string() + ": " +
+                             error.message());
+  }
+}
+
 void write_atomically(const std::string& path, const std::string& text) {
   check_report_destination(path);
   std::vector<char> name(path.begin(), path.end());
@@ -78,6 +90,7 @@ void write_atomically(const std::string& path, const std::string& text) {
 }
 
 ReportFile::ReportFile(std::string path) : path_(std::move(path)), lock_path_(path_ + ".lock") {
+  create_report_directories(path_);
   check_report_destination(path_);
   check_report_destination(lock_path_);
   for (int attempt = 0; attempt < 10; ++attempt) {

@@ -12,7 +12,10 @@ namespace bnconf::conformance {
 std::string json_report(const Report& report);
 std::string junit_report(const Report& report);
 std::string html_report(const Report& report);
-std::string terminal_report(const Report& report);
+std::string terminal_report(const Report& report);  // terminal_table, then terminal_problems
+std::string terminal_table(const Report& report);
+// One block per case that did not pass with its rerun line, load errors, stale expectations.
+std::string terminal_problems(const Report& report);
 
 // One block per case that did not pass: status, id, message, explanation, and per failed output
 // its reason and worst element (the terminal summary and JUnit's failure texts).

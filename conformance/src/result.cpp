@@ -1,5 +1,8 @@
 #include "bnconf/conformance/result.hpp"
 
+#include <cmath>
+#include <cstdio>
+
 #include "bnconf/ieee/dtype.hpp"
 
 namespace bnconf::conformance {
@@ -59,6 +62,17 @@ bool is_problem(CaseStatus status) { return kStatuses[static_cast<std::size_t>(s
 
 bool within_bounds(CaseStatus status) {
   return status == CaseStatus::pass || status == CaseStatus::mistrusted;
+}
+
+std::string value_text(double value, bool integer) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  char buffer[400];  // %.0f of the largest double has 309 digits
+  // %.0f writes the exact decimal value of a whole double; a fraction (a backend's counter is
+  // whatever it wrote) keeps the 9 digits.
+  const bool whole = integer && value == std::trunc(value);
+  std::snprintf(buffer, sizeof buffer, whole ? "%.0f" : "%.9g", value);
+  return buffer;
 }
 
 CaseResult new_result(const cases::Case& c) {

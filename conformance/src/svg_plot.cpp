@@ -21,12 +21,6 @@ std::string px(double v) {
   return text == "-0" ? "0" : text;
 }
 
-std::string value_text(double v) {
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%.9g", v);
-  return buffer;
-}
-
 // "10" with the exponent raised, as a tick label of a log axis.
 std::string power_of_ten(int exponent) {
   return "10<tspan dy=\"-6\" font-size=\"9\">" + std::to_string(exponent) + "</tspan>";
@@ -220,8 +214,8 @@ std::string svg_error_against_bound(const std::vector<ElementError>& elements) {
             : out ? "#cf222e"
                   : "#1a7f37")
         << "\" stroke=\"" << (out ? "#82071e" : "#116329") << "\"><title>#" << rank + 1 << " "
-        << xml_escape(e.index) << ": error " << value_text(e.error) << ", bound "
-        << value_text(e.bound) << "</title></circle>";
+        << xml_escape(e.index) << ": error " << value_text(e.error, false) << ", bound "
+        << value_text(e.bound, false) << "</title></circle>";
   }
   svg << "</g>";
   svg << "<text x=\"" << px((x0 + x1) / 2) << "\" y=\"" << px(y0 + 36)

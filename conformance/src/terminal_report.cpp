@@ -1,5 +1,5 @@
-// The terminal summary: statuses by tier and operation, then one block per case that did not
-// pass.
+// The terminal summary: statuses by tier and operation (the table), then one block per case that
+// did not pass and the run's own problems (what --quiet keeps).
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -29,17 +29,20 @@ std::string failure_block(const CaseResult& r) {
     if (o.passed) continue;
     out << "    " << o.name << ": " << o.reason;
     if (!o.index.empty()) {
-      out << "\n      worst element " << o.index << ": expected " << long_number(o.expected)
-          << ", actual " << long_number(o.actual) << ", error " << short_number(o.error)
-          << ", bound " << short_number(o.bound);
+      // A counter's values every digit; a real output's error and bound to 3 (they are sizes).
+      const auto size = [&o](double v) {
+        return o.integer ? value_text(v, true) : short_number(v);
+      };
+      out << "\n      worst element " << o.index << ": expected "
+          << value_text(o.expected, o.integer) << ", actual " << value_text(o.actual, o.integer)
+          << ", error " << size(o.error) << ", bound " << size(o.bound);
     }
     out << "\n";
   }
   return out.str();
 }
 
-std::string terminal_report(const Report& report) {
-  const RunInfo& info = report.info();
+std::string terminal_table(const Report& report) {
   std::ostringstream out;
   // Table: rows tier/operation, one column per status of the status table.
   std::map<std::pair<std::string, std::string>, std::map<CaseStatus, std::size_t>> table;
@@ -64,6 +67,12 @@ std::string terminal_report(const Report& report) {
     }
     out << "\n";
   }
+  return out.str();
+}
+
+std::string terminal_problems(const Report& report) {
+  const RunInfo& info = report.info();
+  std::ostringstream out;
   std::size_t not_passed = 0;
   for (const auto& r : report.results()) {
     if (is_problem(r.status)) {
@@ -74,6 +83,10 @@ std::string terminal_report(const Report& report) {
   for (const auto& e : info.load_errors) out << "LOAD ERROR  " << e << "\n";
   for (const auto& s : info.stale_expectations) out << "STALE EXPECTATION  " << s << "\n";
   return out.str();
+}
+
+std::string terminal_report(const Report& report) {
+  return terminal_table(report) + terminal_problems(report);
 }
 
 }  // namespace bnconf::conformance

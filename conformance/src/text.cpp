@@ -154,12 +154,6 @@ std::string short_number(double v) {
   return buffer;
 }
 
-std::string long_number(double v) {
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%.9g", v);
-  return buffer;
-}
-
 // ISO 8601 in UTC, as JUnit's timestamp attribute (junit-10.xsd) takes it.
 std::string timestamp_now() {
   const std::time_t now = std::time(nullptr);

@@ -27,10 +27,9 @@ std::string printable(std::string_view text, std::size_t max_bytes = 4096);
 // points XML 1.0 does not allow written visibly as \xNN.
 std::string xml_escape(const std::string& text);
 
-// Numbers as the reports print them: 3 significant digits for errors and bounds, 9 for values
-// ("nan", "inf", "-inf" for the non-finite).
+// An error or a bound as the reports print it: 3 significant digits (values: value_text,
+// result.hpp).
 std::string short_number(double v);
-std::string long_number(double v);
 
 // The time now, ISO 8601 in UTC without a zone suffix ("2025-01-31T12:00:00"), as JUnit's
 // timestamp attribute (junit-10.xsd) takes it.

@@ -99,7 +99,7 @@ def verify_file(path, entry):
             print(f"{path}: bytes differ from the manifest; checking case by case")
     with h5py.File(path, "r") as h5:
         a = h5.attrs
-        assert a["schema_version"] == 1, "this reader knows schema v1 only"
+        assert a["schema_version"] == 2, "this reader knows schema v2 only"
         print(f"{path}: tier {a['tier']}, {a['case_count']} cases")
         for cid in sorted(set(h5["cases"]) ^ set(entry["cases"])):
             problems += 1

@@ -62,7 +62,8 @@ void write_section(hid_t case_group, Section section, const std::map<std::string
   }
   for (const auto& [name, array] : arrays) {
     if (!find_dataset_rule(section, name)) {
-      throw hdf5::Error("dataset " + to_string(section) + "/" + name + " is not in schema v1");
+      throw hdf5::Error("dataset " + to_string(section) + "/" + name + " is not in schema v" +
+                        std::to_string(kSchemaVersion));
     }
   }
 }
@@ -124,7 +125,9 @@ std::map<std::string, Array> read_section(hid_t case_group, Section section, con
   for (const auto& name : hdf5::member_names(group.get())) {
     const std::string field = section_name + "/" + name;
     const DatasetRule* rule = find_dataset_rule(section, name);
-    if (!rule) throw FieldError{field, "is not a dataset name schema v1 knows"};
+    if (!rule)
+      throw FieldError{
+          field, "is not a dataset name schema v" + std::to_string(kSchemaVersion) + " knows"};
     const cases::DatasetUse* use = dataset_use(spec, section, name);
     if (!use) {
       throw FieldError{field, "does not belong to a case of operation " +
@@ -186,9 +189,15 @@ FileInfo read_file_info(hid_t file) {
   FileInfo info;
   const auto version = hdf5::read_int_attribute(file, "schema_version", where);
   if (!version) throw hdf5::Error("attribute schema_version is missing");
+  const std::string known = std::to_string(kSchemaVersion);
+  if (*version < kSchemaVersion) {
+    throw hdf5::Error("schema_version " + std::to_string(*version) +
+                      " is an older fixture format than this bnconf reads (schema v" + known +
+                      "): regenerate the fixtures with bnconf gen --out DIR");
+  }
   if (*version != kSchemaVersion) {
-    throw hdf5::Error("schema_version should be " + std::to_string(kSchemaVersion) + " not " +
-                      std::to_string(*version) + " (this bnconf reads schema v1)");
+    throw hdf5::Error("schema_version should be " + known + " not " + std::to_string(*version) +
+                      " (this bnconf reads schema v" + known + ")");
   }
   info.schema_version = *version;
   info.generator_version =

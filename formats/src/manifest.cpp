@@ -86,9 +86,7 @@ std::string canonical_spec_text(const CaseSpec& spec) {
   // Written only when present, so that the cases without them keep their checksums.
   if (spec.dy_layout) out << "dy_layout=" << reference::to_string(*spec.dy_layout) << '\n';
   if (spec.view != cases::View::dense) out << "view=" << cases::to_string(spec.view) << '\n';
-  out
-      << "dtype=" << ieee::to_string(spec.dtype) << '\n'
-      << "tags=";
+  out << "dtype=" << ieee::to_string(spec.dtype) << '\n' << "tags=";
   for (const auto& tag : spec.tags) out << tag << ',';
   out << '\n'
       << "seed=" << spec.seed << '\n'
@@ -139,14 +137,14 @@ void write_manifest(const std::string& path, const Manifest& manifest) {
   Json json;
   json["schema_version"] = manifest.schema_version;
   json["generator_version"] = manifest.generator_version;
-  json["catalogue_sha256"] = manifest.catalogue_sha256;
   Json files = Json::object();
   for (const auto& [name, file] : manifest.files) {
     Json cases = Json::object();
     for (const auto& [id, entry] : file.cases) {
       cases[id] = {{"attributes", entry.attributes_sha256}, {"datasets", entry.datasets}};
     }
-    files[name] = {{"sha256", file.sha256}, {"cases", cases}};
+    files[name] = {
+        {"sha256", file.sha256}, {"catalogue_sha256", file.catalogue_sha256}, {"cases", cases}};
   }
   json["files"] = files;
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -174,16 +172,24 @@ Manifest read_manifest(const std::string& path) {
     const Json json = Json::parse(bytes);
     Manifest manifest;
     manifest.schema_version = json.at("schema_version").get<std::int64_t>();
+    const std::string version = std::to_string(manifest.schema_version);
+    const std::string known = std::to_string(kManifestSchemaVersion);
+    if (manifest.schema_version < kManifestSchemaVersion) {
+      throw std::runtime_error(path + ": schema_version " + version +
+                               " is an older manifest than this bnconf reads (" + known +
+                               "): regenerate the fixtures with bnconf gen --out DIR");
+    }
     if (manifest.schema_version != kManifestSchemaVersion) {
-      throw std::runtime_error(path + ": schema_version " +
-                               std::to_string(manifest.schema_version) +
-                               " is not one this bnconf reads (1)");
+      throw std::runtime_error(path + ": schema_version " + version +
+                               " is not one this bnconf reads (" + known + ")");
     }
     manifest.generator_version = json.at("generator_version").get<std::string>();
-    manifest.catalogue_sha256 = json.at("catalogue_sha256").get<std::string>();
     for (const auto& [name, file] : json.at("files").items()) {
       ManifestFile entry;
       entry.sha256 = digest(file.at("sha256"), path + ": files." + name + ".sha256");
+      // A digest for a generated file; a case set built elsewhere (a fuzzer's reproducer) says
+      // where it came from instead.
+      entry.catalogue_sha256 = file.at("catalogue_sha256").get<std::string>();
       if (file.contains("size")) {
         if (!file.at("size").is_number_unsigned()) {
           throw std::runtime_error(path + ": files." + name + ".size should be a byte count");

@@ -7,8 +7,8 @@
 
 #include "bnconf/cases/tiers.hpp"
 #include "bnconf/formats/manifest.hpp"
-#include "bnconf/reference/spec.hpp"
 #include "bnconf/generators/covering_array.hpp"
+#include "bnconf/reference/spec.hpp"
 
 namespace bnconf::generators {
 namespace {
@@ -187,6 +187,20 @@ std::vector<std::vector<std::pair<std::string, Json>>> pairwise_combinations(con
   return result;
 }
 
+// Everything make_entry makes an entry from, as compact JSON with its keys sorted at every level
+// (nlohmann::json orders keys; the order keys are written in the catalogue means nothing).
+std::string canonical_text(const Json& c, const std::string& id, const std::string& tier,
+                           const std::vector<std::string>& group_tags,
+                           const std::string& description, bool on_demand) {
+  const nlohmann::json record = {{"id", id},
+                                 {"tier", tier},
+                                 {"case", nlohmann::json::parse(c.dump())},
+                                 {"group_tags", group_tags},
+                                 {"group_description", description},
+                                 {"on_demand", on_demand}};
+  return record.dump();
+}
+
 CatalogueEntry make_entry(const Json& c, const std::string& id, const std::string& tier,
                           const std::vector<std::string>& group_tags,
                           const std::string& description, bool on_demand) {
@@ -194,6 +208,7 @@ CatalogueEntry make_entry(const Json& c, const std::string& id, const std::strin
     if (!kCaseKeys.count(key)) fail(id, "unknown key \"" + key + "\"");
   }
   CatalogueEntry out;
+  out.canonical_text = canonical_text(c, id, tier, group_tags, description, on_demand);
   try {
     out.spec = to_spec(c, id, tier, group_tags, description);
   } catch (const Json::exception& e) {
@@ -217,7 +232,8 @@ void expand_group(const Json& group, std::vector<CatalogueEntry>& entries,
   const Json cases = group.value("cases", Json::array({Json::object()}));
   const Json product = group.value("product", Json::object());
   const Json pairwise = group.value("pairwise", Json::object());
-  for (const auto& [axes, label] : {std::pair{product, "product"}, std::pair{pairwise, "pairwise"}}) {
+  for (const auto& [axes, label] :
+       {std::pair{product, "product"}, std::pair{pairwise, "pairwise"}}) {
     if (!axes.is_object()) fail(where, std::string(label) + " should be an object of lists");
     for (const auto& [key, values] : axes.items()) {
       if (!values.is_array() || values.empty()) {
@@ -257,7 +273,6 @@ Catalogue load_catalogue(const std::string& path) {
   buffer << in.rdbuf();
   const std::string text = buffer.str();
   Catalogue catalogue;
-  catalogue.sha256 = formats::sha256_hex(text.data(), text.size());
   Json json;
   try {
     json = Json::parse(text);
@@ -273,6 +288,12 @@ CatalogueEntry entry_from_json(const Json& case_object, const std::string& id,
                                const std::string& tier, bool on_demand) {
   if (!cases::is_tier(tier)) fail(id, "tier '" + tier + "' is not one of the tier table's");
   return make_entry(case_object, id, tier, {}, "", on_demand);
+}
+
+std::string catalogue_sha256(const std::vector<const CatalogueEntry*>& entries) {
+  std::string text;
+  for (const CatalogueEntry* entry : entries) text += entry->canonical_text + '\n';
+  return formats::sha256_hex(text.data(), text.size());
 }
 
 std::string default_catalogue_path() { return BNCONF_SOURCE_DIR "/generators/catalogue.json"; }

@@ -20,45 +20,55 @@ namespace {
 namespace fs = std::filesystem;
 using cases::Case;
 
-// The cases of each tier, in catalogue order.
-std::map<std::string, std::vector<Case>> build_all(const GenerateOptions& options,
-                                                   std::string& catalogue_sha256) {
+// One tier file's content: its cases, in catalogue order, and the digest of the catalogue
+// entries they were made from (or, for a case set built elsewhere, its provenance).
+struct TierSet {
+  std::vector<Case> cases;
+  std::string catalogue_sha256;
+};
+
+std::map<std::string, TierSet> build_all(const GenerateOptions& options) {
   const Catalogue catalogue = load_catalogue(
       options.catalogue_path.empty() ? default_catalogue_path() : options.catalogue_path);
-  catalogue_sha256 = catalogue.sha256;
-  std::map<std::string, std::vector<Case>> tiers;
+  std::map<std::string, std::vector<const CatalogueEntry*>> entries;
   for (const auto& entry : catalogue.entries) {
     if (entry.on_demand && !options.include_on_demand) continue;
     if (!options.tiers.empty() && std::find(options.tiers.begin(), options.tiers.end(),
                                             entry.spec.tier) == options.tiers.end()) {
       continue;
     }
-    tiers[entry.spec.tier].push_back(build_case(entry));
+    entries[entry.spec.tier].push_back(&entry);
+  }
+  std::map<std::string, TierSet> tiers;
+  for (const auto& [tier, listed] : entries) {
+    TierSet& set = tiers[tier];
+    set.catalogue_sha256 = catalogue_sha256(listed);
+    for (const CatalogueEntry* entry : listed) set.cases.push_back(build_case(*entry));
   }
   return tiers;
 }
 
 // Writes the tiers' files and the manifest. With `merge`, entries of other files already in the
 // directory's manifest are kept (a partial regeneration with --tier).
-formats::Manifest write_all(const std::map<std::string, std::vector<Case>>& tiers,
-                            const std::string& catalogue_sha256, const std::string& dir,
+formats::Manifest write_all(const std::map<std::string, TierSet>& tiers, const std::string& dir,
                             bool merge) {
   fs::create_directories(dir);
   formats::Manifest manifest;
   const fs::path manifest_path = fs::path(dir) / "manifest.json";
   if (merge && fs::exists(manifest_path)) manifest = formats::read_manifest(manifest_path.string());
-  manifest.schema_version = formats::kSchemaVersion;
+  manifest.schema_version = formats::kManifestSchemaVersion;
   manifest.generator_version = generator_version();
-  manifest.catalogue_sha256 = catalogue_sha256;
-  for (const auto& [tier, cases] : tiers) {
+  for (const auto& [tier, set] : tiers) {
     const std::string name = tier + ".h5";
     const std::string path = (fs::path(dir) / name).string();
     formats::write_fixture_file(
-        path, {formats::kSchemaVersion, generator_version(), catalogue_sha256, tier}, cases);
+        path, {formats::kSchemaVersion, generator_version(), set.catalogue_sha256, tier},
+        set.cases);
     formats::ManifestFile& file = manifest.files[name];
     file = {};
     file.sha256 = formats::file_sha256(path);
-    for (const auto& c : cases) file.cases[c.spec.id] = formats::manifest_entry(c);
+    file.catalogue_sha256 = set.catalogue_sha256;
+    for (const auto& c : set.cases) file.cases[c.spec.id] = formats::manifest_entry(c);
   }
   formats::write_manifest(manifest_path.string(), manifest);
   return manifest;
@@ -105,19 +115,21 @@ std::string generator_version() { return BNCONF_VERSION; }
 
 void write_case_set(const std::vector<Case>& cases, const std::string& provenance,
                     const std::string& out_dir) {
-  std::map<std::string, std::vector<Case>> tiers;
-  for (const Case& c : cases) tiers[c.spec.tier].push_back(c);
-  write_all(tiers, provenance, out_dir, /*merge=*/false);
+  std::map<std::string, TierSet> tiers;
+  for (const Case& c : cases) {
+    tiers[c.spec.tier].cases.push_back(c);
+    tiers[c.spec.tier].catalogue_sha256 = provenance;
+  }
+  write_all(tiers, out_dir, /*merge=*/false);
 }
 
 GenerateSummary generate(const GenerateOptions& options, const std::string& out_dir) {
   const auto start = std::chrono::steady_clock::now();
-  std::string catalogue_sha256;
-  const auto tiers = build_all(options, catalogue_sha256);
-  write_all(tiers, catalogue_sha256, out_dir, !options.tiers.empty());
+  const auto tiers = build_all(options);
+  write_all(tiers, out_dir, !options.tiers.empty());
   GenerateSummary summary;
-  for (const auto& [tier, cases] : tiers) {
-    summary.cases += cases.size();
+  for (const auto& [tier, set] : tiers) {
+    summary.cases += set.cases.size();
     summary.files.push_back((fs::path(out_dir) / (tier + ".h5")).string());
   }
   summary.files.push_back((fs::path(out_dir) / "manifest.json").string());
@@ -127,12 +139,19 @@ GenerateSummary generate(const GenerateOptions& options, const std::string& out_
 
 namespace {
 
-// Case by case: attributes and every dataset of the fresh generation against the stored file.
-void compare_tier(const std::string& path, const std::vector<Case>& fresh, CheckReport& report) {
+// The catalogue digest, then case by case: attributes and every dataset of the fresh generation
+// against the stored file.
+void compare_tier(const std::string& path, const TierSet& set, CheckReport& report) {
+  const std::vector<Case>& fresh = set.cases;
   const formats::FixtureFile stored = formats::read_fixture_file(path);
   if (stored.file_error) {
     report.differences.push_back(stored.file_error->to_string());
     return;
+  }
+  if (stored.info->catalogue_sha256 != set.catalogue_sha256) {
+    report.differences.push_back(path + ": catalogue_sha256 " + stored.info->catalogue_sha256 +
+                                 " but the catalogue's cases of the tier give " +
+                                 set.catalogue_sha256);
   }
   std::map<std::string, const Case*> stored_cases;
   for (const auto& entry : stored.cases) {
@@ -166,15 +185,13 @@ void compare_tier(const std::string& path, const std::vector<Case>& fresh, Check
 }
 
 // Same data, same bytes: a fresh set written to a scratch folder and the files compared.
-void compare_bytes(const GenerateOptions& options,
-                   const std::map<std::string, std::vector<Case>>& tiers,
-                   const std::string& catalogue_sha256, const std::string& dir,
-                   CheckReport& report) {
+void compare_bytes(const GenerateOptions& options, const std::map<std::string, TierSet>& tiers,
+                   const std::string& dir, CheckReport& report) {
   const fs::path scratch =
       fs::temp_directory_path() /
       ("bnconf-gen-check-" +
        std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-  write_all(tiers, catalogue_sha256, scratch.string(), false);
+  write_all(tiers, scratch.string(), false);
   for (const auto& entry : fs::directory_iterator(scratch)) {
     // A partial check (--tier) compares only the files it regenerated: the manifest also
     // lists the other tiers.
@@ -195,12 +212,11 @@ void compare_bytes(const GenerateOptions& options,
 
 CheckReport check(const GenerateOptions& options, const std::string& dir) {
   CheckReport report;
-  std::string catalogue_sha256;
-  const auto tiers = build_all(options, catalogue_sha256);
-  for (const auto& [tier, fresh] : tiers) {
-    compare_tier((fs::path(dir) / (tier + ".h5")).string(), fresh, report);
+  const auto tiers = build_all(options);
+  for (const auto& [tier, set] : tiers) {
+    compare_tier((fs::path(dir) / (tier + ".h5")).string(), set, report);
   }
-  if (report.identical()) compare_bytes(options, tiers, catalogue_sha256, dir, report);
+  if (report.identical()) compare_bytes(options, tiers, dir, report);
   return report;
 }
 

@@ -10,7 +10,7 @@
 - the strides and buffer sizes of the strided views the element order section shows are
   view_geometry's (which suites/adapters/strided_view_test.cpp holds to the runner's);
 - the pairwise group's figures (cases, combinations of its axes, axes) are those of the catalogue
-  and the committed manifest.
+  and the committed manifest, here and in docs/coverage.md (the size of each axis, in order).
 
 usage: fixture_format_examples_test.py SOURCE_ROOT     (exit 77: no h5py, skipped)
 """
@@ -100,6 +100,21 @@ quoted = tuple(int(n) for n in figures.groups())
 if quoted != actual:
     failures.append(f"pairwise group: the page says {quoted} (cases, combinations, axes), "
                     f"the catalogue and manifest give {actual}")
+
+# The same group in docs/coverage.md: its axes with their sizes, and the size of their product.
+coverage = (root / "docs" / "coverage.md").read_text(encoding="utf-8")
+listed = re.search(r"covers every pair of values of (\w+) axes at least once: (.*?)\.\n", coverage,
+                   re.S)
+product = re.search(r"The full product has ([\d ]+) combinations", coverage)
+if not listed or not product:
+    sys.exit("docs/coverage.md: no figures of the pairwise group")
+numbers = {"seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+sizes = [int(n) for n in re.findall(r"\((\d+)\)", listed.group(2))]
+quoted = (numbers.get(listed.group(1), -1), sizes, int(product.group(1).replace(" ", "")))
+actual = (len(axes), [len(v) for v in axes.values()], math.prod(len(v) for v in axes.values()))
+if quoted != actual:
+    failures.append(f"docs/coverage.md's pairwise group: (axes, sizes, product) {quoted}, the "
+                    f"catalogue gives {actual}")
 
 for failure in failures:
     print("FAIL:", failure)

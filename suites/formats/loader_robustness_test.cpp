@@ -49,9 +49,10 @@ class BrokenFixture : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   void write_manifest() {
-    fmt::Manifest manifest{fmt::kSchemaVersion, "test", "none", {}};
+    fmt::Manifest manifest{fmt::kManifestSchemaVersion, "test", {}};
     auto& entry = manifest.files["core.h5"];
     entry.sha256 = fmt::file_sha256(file_);
+    entry.catalogue_sha256 = "none";
     for (const auto& c : cases_) entry.cases[c.spec.id] = fmt::manifest_entry(c);
     fmt::write_manifest((dir_ / "manifest.json").string(), manifest);
   }
@@ -104,7 +105,7 @@ class BrokenFixture : public ::testing::Test {
     EXPECT_EQ(set.cases.size(), 2u) << message;
   }
 
-  void expect_file_error(const char* fragment) {
+  void expect_file_error(const std::string& fragment) {
     const auto set = fmt::load_fixture_set({dir_.string()});
     ASSERT_FALSE(set.errors.empty());
     const std::string message = set.errors[0].to_string();
@@ -212,19 +213,33 @@ TEST_F(BrokenFixture, HandEditedValueFailsTheManifestChecksum) {
   expect_one_case_error({"manifest", "expected/y", "sha256"});
 }
 
-TEST_F(BrokenFixture, UnsupportedSchemaVersionIsAFileError) {
-  const hid_t file = H5Fopen(file_.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+// Rewrites the file's schema_version attribute (the manifest is then made to match the file, so
+// that the version is what is wrong).
+void set_schema_version(const std::string& path, long long version) {
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
   H5Adelete(file, "schema_version");
   const hid_t space = H5Screate(H5S_SCALAR);
   const hid_t a =
       H5Acreate2(file, "schema_version", H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT);
-  const long long version = 2;
   H5Awrite(a, H5T_NATIVE_LLONG, &version);
   H5Aclose(a);
   H5Sclose(space);
   H5Fclose(file);
-  write_manifest();  // the manifest is fine; the version is what is wrong
-  expect_file_error("schema_version should be 1 not 2");
+}
+
+TEST_F(BrokenFixture, UnsupportedSchemaVersionIsAFileError) {
+  set_schema_version(file_, fmt::kSchemaVersion + 1);
+  write_manifest();
+  expect_file_error("schema_version should be " + std::to_string(fmt::kSchemaVersion) + " not " +
+                    std::to_string(fmt::kSchemaVersion + 1));
+}
+
+// Schema v1 files (one digest of the whole catalogue) are refused with the way out.
+TEST_F(BrokenFixture, OlderSchemaVersionIsAFileErrorThatSaysRegenerate) {
+  set_schema_version(file_, 1);
+  write_manifest();
+  expect_file_error("schema_version 1 is an older fixture format");
+  expect_file_error("regenerate the fixtures with bnconf gen");
 }
 
 TEST_F(BrokenFixture, TruncatedFileIsAFileError) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Tests of the layer runner (backends/python/bnconf_layer.py) that every Flax, Keras and
+"""Tests of the layer runner (bnconf.layer, python/src/bnconf/layer.py) that every Flax, Keras and
 TensorFlow producer stands on, with no framework (h5py and numpy only):
 1. expressibility: which cases a framework with Keras's semantics (weights_running, population
    variance, no counter, no zero rule) must decline, and why; a framework without running
@@ -23,10 +23,9 @@ except ImportError as e:  # ctest SKIP_RETURN_CODE
     sys.exit(77)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-sys.path.insert(0, os.path.join(ROOT, "backends", "python"))
-from bnconf_fixtures import default_fixture_paths, iter_cases  # noqa: E402
-from bnconf_layer import LayerRunner  # noqa: E402
-from bnconf_producer import Unsupported, main  # noqa: E402
+from bnconf.fixtures import default_fixture_paths, iter_cases  # noqa: E402
+from bnconf.layer import LayerRunner  # noqa: E402
+from bnconf.producer import Unsupported, main  # noqa: E402
 
 
 class NumpyLayer(LayerRunner):

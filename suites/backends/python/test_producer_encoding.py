@@ -17,10 +17,8 @@ except ImportError as e:  # ctest SKIP_RETURN_CODE
     print(f"SKIP: {e}")
     sys.exit(77)
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-sys.path.insert(0, os.path.join(ROOT, "backends", "python"))
-from bnconf_fixtures import default_fixture_paths, to_logical_order, to_memory_order  # noqa
-from bnconf_producer import call_isolated, main  # noqa
+from bnconf.fixtures import default_fixture_paths, to_logical_order, to_memory_order  # noqa: E402
+from bnconf.producer import call_isolated, main  # noqa: E402
 
 
 def test_layouts():

@@ -4,7 +4,9 @@ refused with exit status 2 and one message naming it (`run` and `fuzz`); a backt
 filter finishes; a plug-in that crashes on load neither kills `bnconf backends` nor `run` nor
 `fuzz`; an unknown backend name loads nothing; a fixture set that lacks a file its manifest
 lists, or holds a file that crashes libhdf5, fails the run with the file named and a complete
-report; gen --check survives that file; a closed standard output does not cost the report.
+report; gen --check survives that file; a closed standard output does not cost the report. A
+mistyped tier names the nearest one (run, check, list, gen); report paths in directories that do
+not exist yet have them made (run, fuzz), and a directory that cannot be made is named.
 
 Usage: usage_test.py BNCONF SOURCE_ROOT CRASH_ON_LOAD_PLUGIN SHORT_TABLE_PLUGIN
 
@@ -13,7 +15,9 @@ Before issue 13 (recorded per check): --timeout inf/nan/0/-1, --tier bogus, --sh
 the filter never finished; `backends` and `run --backend typo` died with the crashing plug-in;
 the set lacking a file exited 0; the flipped byte crashed run and gen --check; a report path
 naming a FIFO or a device was replaced by a regular file (so the refusals here use a FIFO of the
-scratch directory, never a device: an old bnconf run as root would replace /dev/null).
+scratch directory, never a device: an old bnconf run as root would replace /dev/null). Before
+the maintenance branch: `--tier cor` said only "'cor' is not a tier" (list and gen accepted any
+tier), and `--json a/b/report.json` failed unless a/b existed.
 """
 import json
 import os
@@ -60,6 +64,13 @@ def main():
         for value in ("inf", "nan", "0", "-1", "1e9", "ten"):
             usage_error([*base, "--timeout", value], "--timeout")
         usage_error([*base, "--tier", "bogus"], "'bogus' is not a tier")
+        # A mistyped tier names the nearest one, for every verb that takes --tier.
+        usage_error([*base, "--tier", "cor"], "unknown tier 'cor' (did you mean 'core'?)")
+        usage_error(["check", "--results", f"{ROOT}/suites/formats/corpus/results/70-valid.h5",
+                     "--tier", "core,erors"], "unknown tier 'erors' (did you mean 'errors'?)")
+        usage_error(["list", "--tier", "stres"], "unknown tier 'stres' (did you mean 'stress'?)")
+        usage_error(["gen", "--check", str(scratch), "--tier", "iee"],
+                    "unknown tier 'iee' (did you mean 'ieee'?)")
         for value in ("0/-1", "1/1", "0/0", "abc", "0/4x", "-1/4"):
             usage_error([*base, "--shard", value], "should be I/N")
         usage_error([*base, "--fixtures", f"{ROOT}/fixtures", "--fixtures", f"{ROOT}/fixtures/"],
@@ -139,6 +150,23 @@ def main():
         check("gen --check survives the file that crashes libhdf5",
               status == 1 and "errors.h5: the HDF5 parser failed" in output,
               f"exit {status}: {output[-1500:]}")
+
+        # Report paths in directories that do not exist yet: the directories are made.
+        nested = scratch / "reports" / "a" / "b"
+        status, output, _ = run(*base, "--tier", "errors", "--json", str(nested / "run.json"),
+                                "--junit", str(nested / "c" / "run.xml"))
+        made = (nested / "run.json").exists() and (nested / "c" / "run.xml").exists()
+        check("run --json/--junit DIR/MISSING/report: the directories are made",
+              status == 0 and made and json.loads((nested / "run.json").read_text())["complete"],
+              f"exit {status}: {output[-1500:]}")
+        status, output, _ = run(*fuzz, "--cases", "2", "--json", str(nested / "d" / "fuzz.json"))
+        check("fuzz --json DIR/MISSING/report: the directories are made",
+              status == 0 and (nested / "d" / "fuzz.json").exists(),
+              f"exit {status}: {output[-1500:]}")
+        blocked = scratch / "a-file"
+        blocked.write_text("")
+        usage_error([*base, "--json", str(blocked / "sub" / "run.json")],
+                    f"cannot create its directory {blocked / 'sub'}")
 
         report = scratch / "closed.json"
         process = subprocess.Popen([BNCONF, *base, "--tier", "errors", "--json", str(report)],

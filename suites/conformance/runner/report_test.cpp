@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "bnconf/conformance/judge.hpp"
 #include "bnconf/conformance/report_formats.hpp"
 #include "bnconf/conformance/runner.hpp"
 
@@ -114,6 +115,50 @@ TEST(Report, TerminalSummaryExplainsEachFailureWithItsWorstElement) {
   EXPECT_NE(text.find("worst element [1, 2, 3]: expected 0.25, actual 0.75"), std::string::npos)
       << text;
   EXPECT_NE(text.find("bound 1e-06"), std::string::npos) << text;
+}
+
+// A counter prints every digit: a wrapped int32 counter (-2147483648 for 2147483648) and one that
+// lost its last step as a float, in the terminal and JUnit texts and the JSON, where 9
+// significant digits ("2.14748365e+09") would hide the difference.
+TEST(Report, CounterValuesPrintEveryDigit) {
+  const fs::path dir = fs::path(::testing::TempDir()) / "bnconf_counter_report";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  Report report({"mine", "1", "x", {}, 2, {}},
+                {{"json", (dir / "r.json").string()}, {"junit", (dir / "r.xml").string()}});
+  const struct {
+    double expected, actual;
+    const char* text;
+  } counters[] = {{2147483648.0, -2147483648.0,
+                   "expected 2147483648, actual -2147483648, error 4294967296, bound 0"},
+                  {9007199254740991.0, 9007199254740990.0,
+                   "expected 9007199254740991, actual 9007199254740990, error 1, bound 0"}};
+  for (const auto& c : counters) {
+    CaseResult r = result(c.text, CaseStatus::fail);
+    r.outputs = {compare_output("num_batches_tracked", bnconf::cases::Array::scalar(c.expected),
+                                bnconf::cases::Array::scalar(c.actual), {0.0})};
+    ASSERT_TRUE(r.outputs[0].integer);
+    ASSERT_FALSE(r.outputs[0].passed);
+    report.add(r);
+  }
+  report.finish();
+  std::stringstream junit;
+  junit << std::ifstream(dir / "r.xml").rdbuf();
+  for (const auto& c : counters) {
+    EXPECT_NE(report.terminal_summary().find(c.text), std::string::npos)
+        << report.terminal_summary();
+    EXPECT_NE(junit.str().find(c.text), std::string::npos) << junit.str();
+  }
+  const auto j = read_json(dir / "r.json");
+  const auto& output = j["cases"][0]["outputs"][0];
+  EXPECT_TRUE(output["expected"].is_number_integer()) << output;
+  EXPECT_EQ(output["expected"].get<std::int64_t>(), 2147483648);
+  EXPECT_EQ(output["actual"].get<std::int64_t>(), -2147483648);
+  EXPECT_EQ(output["reason"], "error 4294967296 above bound 0 (1 of 1 elements)");
+  // A real output keeps its 9 digits.
+  EXPECT_EQ(value_text(2147483648.0, false), "2.14748365e+09");
+  EXPECT_EQ(value_text(2147483648.5, true), "2.14748365e+09");  // not whole: no counter's value
+  fs::remove_all(dir);
 }
 
 // Every case that did not pass carries the one command that reruns just it: the run's backend
@@ -283,8 +328,25 @@ TEST(ReportDestination, AnythingButARegularFileIsRefused) {
   EXPECT_NE(refusal(dir.string()).find("is a directory"), std::string::npos);
   fs::create_symlink(dir / "elsewhere.json", dir / "link.json");
   EXPECT_NE(refusal((dir / "link.json").string()).find("is a symbolic link"), std::string::npos);
-  EXPECT_NE(refusal((dir / "missing" / "r.json").string()).find("missing/r.json"),
+  // A directory that cannot be made (a file stands in its place) is named.
+  std::ofstream(dir / "a-file") << "";
+  EXPECT_NE(refusal((dir / "a-file" / "sub" / "r.json").string())
+                .find("cannot create its directory " + (dir / "a-file" / "sub").string()),
             std::string::npos);
+  fs::remove_all(dir);
+}
+
+// Before the maintenance branch: a report path in a directory that did not exist was refused.
+TEST(ReportDestination, MissingDirectoriesAreMade) {
+  const fs::path dir = scratch_dir();
+  const fs::path path = dir / "missing" / "and" / "more" / "r.json";
+  {
+    Report report({"mine", "1", "x", {}, 1, {}}, {{"json", path.string()}});
+    report.add(result("core.a", CaseStatus::pass));
+    report.finish();
+    EXPECT_TRUE(report.write_errors().empty());
+  }
+  EXPECT_TRUE(read_json(path)["complete"].get<bool>());
   fs::remove_all(dir);
 }
 

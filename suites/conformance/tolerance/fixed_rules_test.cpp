@@ -2,7 +2,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <limits>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
 
 #include "bnconf/conformance/tolerance.hpp"
 
@@ -103,6 +108,78 @@ TEST(FixedRules, SpecialValuesMustMatch) {
     EXPECT_FALSE(pass(r, Dtype::f32, 1.0, nan)) << to_string(r);
     EXPECT_FALSE(pass(r, Dtype::f32, 1.0, inf)) << to_string(r);
   }
+}
+
+// The table of docs/tolerances.md, "Fixed rules compared", gives each rule's constants; they are
+// the code's: each figure is compared with the bound fixed_rule_bound computes (to the digits the
+// page gives).
+std::string row_of(const std::string& rule) {
+  std::ifstream in(BNCONF_DOCS_DIR "/tolerances.md");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("| `" + rule + "` |", 0) == 0) return line;
+  }
+  ADD_FAILURE() << "docs/tolerances.md has no row for " << rule;
+  return "";
+}
+
+// `value` written to the significant digits of `written` (e.g. "4.9e-3" -> 2 digits) equals it.
+void expect_figure(double value, const std::string& written, const std::string& what) {
+  const std::string mantissa = written.substr(0, written.find('e'));
+  const auto digits =
+      static_cast<int>(mantissa.size() - (mantissa.find('.') == std::string::npos ? 0 : 1));
+  std::ostringstream rounded;
+  rounded.precision(digits);
+  rounded << value;
+  EXPECT_DOUBLE_EQ(std::stod(rounded.str()), std::stod(written))
+      << what << ": the page says " << written << ", the code gives " << value;
+}
+
+const std::map<std::string, Dtype> kDtypes{
+    {"f64", Dtype::f64}, {"f32", Dtype::f32}, {"f16", Dtype::f16}, {"bf16", Dtype::bf16}};
+
+TEST(FixedRules, TheFiguresOfDocsToleranceTableAreTheCodes) {
+  std::smatch m;
+  const std::string onnx = row_of("onnx_allclose");
+  ASSERT_TRUE(std::regex_search(onnx, m, std::regex(R"(≤ ([0-9.e-]+) \+ ([0-9.e-]+)·)")));
+  expect_figure(fixed_rule_bound(FixedRule::onnx_allclose, Dtype::f32, 0), m[1], "onnx atol");
+  expect_figure(fixed_rule_bound(FixedRule::onnx_allclose, Dtype::f32, 1) -
+                    fixed_rule_bound(FixedRule::onnx_allclose, Dtype::f32, 0),
+                m[2], "onnx rtol");
+
+  const std::string torch = row_of("torch_assert_close");
+  const std::regex per_dtype(R"((f64|f32|f16|bf16) \(([0-9.e-]+), ([0-9.e-]+)\))");
+  std::size_t dtypes = 0;
+  for (auto it = std::sregex_iterator(torch.begin(), torch.end(), per_dtype);
+       it != std::sregex_iterator(); ++it, ++dtypes) {
+    const Dtype d = kDtypes.at((*it)[1]);
+    const double atol = fixed_rule_bound(FixedRule::torch_assert_close, d, 0);
+    expect_figure(fixed_rule_bound(FixedRule::torch_assert_close, d, 1) - atol, (*it)[2],
+                  "torch rtol " + std::string((*it)[1]));
+    expect_figure(atol, (*it)[3], "torch atol " + std::string((*it)[1]));
+  }
+  EXPECT_EQ(dtypes, kDtypes.size());
+
+  const std::string webnn = row_of("webnn_6_ulp");
+  ASSERT_TRUE(std::regex_search(webnn, m, std::regex(R"(≤ (\d+)·ulp)")));
+  // At 1.0 the spacing of f32 is 2^-23.
+  EXPECT_EQ(fixed_rule_bound(FixedRule::webnn_6_ulp, Dtype::f32, 1.0),
+            std::stod(m[1]) * std::ldexp(1.0, -23));
+
+  const std::string benchdnn = row_of("benchdnn");
+  const std::regex relative(R"((f64|f32|f16|bf16) ([0-9.e-]+))");
+  dtypes = 0;
+  for (auto it = std::sregex_iterator(benchdnn.begin(), benchdnn.end(), relative);
+       it != std::sregex_iterator(); ++it, ++dtypes) {
+    // Above |e| = the absolute limit the bound is relative: its value at e = 1.
+    expect_figure(fixed_rule_bound(FixedRule::benchdnn, kDtypes.at((*it)[1]), 1.0), (*it)[2],
+                  "benchdnn " + std::string((*it)[1]));
+  }
+  EXPECT_EQ(dtypes, kDtypes.size());
+  ASSERT_TRUE(std::regex_search(benchdnn, m, std::regex(R"(where `\|e\| ≤ ([0-9.e-]+)`)")));
+  const double limit = std::stod(m[1]);
+  const double threshold = fixed_rule_bound(FixedRule::benchdnn, Dtype::f32, 1.0);
+  EXPECT_EQ(fixed_rule_bound(FixedRule::benchdnn, Dtype::f32, limit), threshold);  // absolute
+  EXPECT_EQ(fixed_rule_bound(FixedRule::benchdnn, Dtype::f32, 2 * limit), threshold * 2 * limit);
 }
 
 }  // namespace

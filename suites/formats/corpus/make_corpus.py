@@ -30,7 +30,7 @@ STRING = h5py.string_dtype("utf-8")
 
 
 def base(path, source="core.h5", case=VICTIM, tier="core"):
-    """A file holding one committed case, as bnconf writes it (schema v1)."""
+    """A file holding one committed case, as bnconf writes it (the schema of the committed set)."""
     with h5py.File(ROOT / "fixtures" / source, "r") as src, h5py.File(path, "w") as dst:
         for key in ("schema_version", "generator_version", "catalogue_sha256", "case_count"):
             dst.attrs[key] = src.attrs[key]
@@ -97,7 +97,7 @@ def fixtures():
     errors[2231] ^= 0xFF
     raw("05-flipped-byte-crashes-libhdf5", bytes(errors))
     fixture("06-schema-version-missing", lambda f: f.attrs.__delitem__("schema_version"))
-    fixture("07-schema-version-2", lambda f: f.attrs.__setitem__("schema_version", np.int64(2)))
+    fixture("07-schema-version-3", lambda f: f.attrs.__setitem__("schema_version", np.int64(3)))
     fixture("08-schema-version-string", lambda f: f.attrs.__setitem__("schema_version", "1"))
     fixture("09-cases-missing", lambda f: f.__delitem__("cases"))
     fixture("10-cases-not-a-group",
@@ -160,9 +160,11 @@ def fixtures():
     fixture("51-operation-two-strings",
             set_attr("operation", np.array(["forward_train", "forward_eval"], dtype=object),
                      dtype=STRING))
+    # A file of schema v1 (one digest of the whole catalogue): refused with the way out.
+    fixture("52-schema-version-1", lambda f: f.attrs.__setitem__("schema_version", np.int64(1)))
 
 
-def manifest_of(directory, files, schema_version=1, cases=None):
+def manifest_of(directory, files, schema_version=2, cases=None):
     """A manifest whose whole-file digests are right (so files are used as they are) and whose
     per-case digests are placeholders (used only when a whole-file digest does not match)."""
     placeholder = "0" * 64
@@ -173,9 +175,9 @@ def manifest_of(directory, files, schema_version=1, cases=None):
             ids = list(f["cases"].keys())
         listed = cases.get(name, ids) if cases else ids
         entries[name] = {"sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                         "catalogue_sha256": placeholder,
                          "cases": {i: {"attributes": placeholder, "datasets": {}} for i in listed}}
-    manifest = {"schema_version": schema_version, "generator_version": "corpus",
-                "catalogue_sha256": placeholder, "files": entries}
+    manifest = {"schema_version": schema_version, "generator_version": "corpus", "files": entries}
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest
 
@@ -189,8 +191,8 @@ def fresh_set(name):
 
 def sets():
     fresh_set("60-manifest-missing")
-    (fresh_set("61-manifest-not-json") / "manifest.json").write_text("{\"schema_version\": 1,\n")
-    manifest_of(fresh_set("62-manifest-schema-2"), ["core.h5"], schema_version=2)
+    (fresh_set("61-manifest-not-json") / "manifest.json").write_text("{\"schema_version\": 2,\n")
+    manifest_of(fresh_set("62-manifest-schema-3"), ["core.h5"], schema_version=3)
     d = fresh_set("63-manifest-digest-not-hex")
     m = manifest_of(d, ["core.h5"])
     m["files"]["core.h5"]["sha256"] = "XYZ"
@@ -214,6 +216,8 @@ def sets():
     with h5py.File(d / "core.h5", "r+") as f:
         y = case_of(f)["expected/y"]
         y[0, 0] = y[0, 0] + 1e-6
+    # A manifest of schema v1 (one catalogue digest for all files): refused with the way out.
+    manifest_of(fresh_set("69-manifest-schema-1"), ["core.h5"], schema_version=1)
 
 
 def results(name, damage=None, raw_bytes=None):

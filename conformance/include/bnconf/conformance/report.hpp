@@ -72,8 +72,11 @@ class Report {
   // Report files the last rewrite could not write, one line each naming the path and why; each
   // still holds the last report that could be written. A later rewrite retries them.
   std::vector<std::string> write_errors() const;
-  // Table of statuses by tier and operation, then one block per failing case.
+  // Table of statuses by tier and operation, then terminal_problems().
   std::string terminal_summary() const;
+  // One block per case that did not pass (and its rerun line), then load errors and stale
+  // expectations: all a quiet run prints before the count line.
+  std::string terminal_problems() const;
 
  private:
   void write_files();
@@ -90,5 +93,11 @@ class Report {
 // Writes `text` to `path` atomically (as a report file, without the lock); throws
 // std::runtime_error naming the path.
 void write_atomically(const std::string& path, const std::string& text);
+
+// Creates the directories missing above a report's path (`--json out/today/report.json`);
+// throws std::runtime_error naming the directory that cannot be made. Once, when a run starts
+// (a Report does it for its files): a directory removed while the run goes on is a write error,
+// not made again.
+void create_report_directories(const std::string& path);
 
 }  // namespace bnconf::conformance

@@ -86,6 +86,9 @@ struct OutputCheck {
   // nonzero expected value with a bound below half its magnitude.
   std::size_t informative = 0;
   RoundingBias rounding_bias;
+  // A counter (num_batches_tracked): its values print as whole numbers, every digit, since a
+  // wrapped counter (2147483648 against -2147483648) reads as nothing in 9 significant digits.
+  bool integer = false;
   // Every checked element (all but those any value passes) counted by error / bound
   // (ratio_bins.hpp); a special-value mismatch (a NaN, an infinity or a finite value where
   // another is expected), which has no ratio, in non_finite_mismatches instead.
@@ -113,6 +116,11 @@ struct CaseResult {
   std::vector<std::string> tags;
   std::vector<std::size_t> shape;
 };
+
+// A value of an output as the reports write it in text: an integer output's exactly
+// ("2147483648"), a real one to 9 significant digits (enough to tell two floats apart), and
+// "nan", "inf", "-inf".
+std::string value_text(double value, bool integer);
 
 // A result naming the case, status pass, no outputs yet.
 CaseResult new_result(const cases::Case& c);

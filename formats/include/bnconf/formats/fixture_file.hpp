@@ -1,9 +1,9 @@
-// Reading and writing fixture files (HDF5, schema v1, docs/fixture-format.md).
+// Reading and writing fixture files (HDF5, schema v2, docs/fixture-format.md).
 //
 // A file holds the cases of one tier under /cases/<case id>. Reading never throws for a
 // malformed case: each case is loaded or reported as a LoadError naming the file, the case and
 // the field, and the other cases still load. Every attribute and dataset is checked against
-// schema v1 and the operation table (docs/fixture-format.md lists what is rejected), dataset
+// the schema and the operation table (docs/fixture-format.md lists what is rejected), dataset
 // sizes before any allocation.
 #pragma once
 
@@ -16,12 +16,14 @@
 
 namespace bnconf::formats {
 
-inline constexpr std::int64_t kSchemaVersion = 1;
+// The fixture schema this bnconf reads and writes. 2: catalogue_sha256 is the digest of the
+// file's own tier (1: of the whole catalogue file).
+inline constexpr std::int64_t kSchemaVersion = 2;
 
 struct FileInfo {
   std::int64_t schema_version = kSchemaVersion;
   std::string generator_version;
-  std::string catalogue_sha256;
+  std::string catalogue_sha256;  // of the catalogue entries of the file's cases
   std::string tier;
 };
 

@@ -21,6 +21,7 @@ struct ManifestCase {
 
 struct ManifestFile {
   std::string sha256;                 // of the whole file
+  std::string catalogue_sha256;       // the file's catalogue_sha256 attribute: its tier's digest
   std::optional<std::uint64_t> size;  // bytes of the whole file, when the manifest says
   std::map<std::string, ManifestCase> cases;
 };
@@ -28,7 +29,6 @@ struct ManifestFile {
 struct Manifest {
   std::int64_t schema_version = 0;
   std::string generator_version;
-  std::string catalogue_sha256;
   std::map<std::string, ManifestFile> files;  // by file name, e.g. "core.h5"
 };
 
@@ -46,12 +46,13 @@ ManifestCase manifest_entry(const cases::Case& c);
 std::vector<std::string> manifest_mismatches(const ManifestCase& entry, const cases::Case& c);
 
 void write_manifest(const std::string& path, const Manifest& manifest);
-// The manifest schema this bnconf reads.
-inline constexpr std::int64_t kManifestSchemaVersion = 1;
+// The manifest schema this bnconf reads and writes. 2: a catalogue digest per file (1 had one for
+// the whole catalogue).
+inline constexpr std::int64_t kManifestSchemaVersion = 2;
 
 // Throws std::runtime_error naming the path and the problem: not a regular file, too large,
-// malformed JSON, a schema_version other than 1, a digest that is not 64 lowercase hex digits, a
-// size that is not a non-negative integer.
+// malformed JSON, a schema_version other than 2 (an older one: regenerate), a digest that is not 64
+// lowercase hex digits, a size that is not a non-negative integer.
 Manifest read_manifest(const std::string& path);
 
 }  // namespace bnconf::formats

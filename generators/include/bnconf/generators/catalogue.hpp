@@ -7,7 +7,9 @@
 //
 // A case id is "<tier>.<group>" followed by the entry's "name" (if any) and the value of each
 // product axis, e.g. "core.rank_layout.backward_train.2x3x5x4.channels_last". Seeds come from
-// the id (SHA-256), so adding a case never changes the data of another.
+// the id (SHA-256), so adding a case never changes the data of another. Each tier's cases have a
+// digest of their own (catalogue_sha256 below), so that changing one tier's cases changes no other
+// tier's file.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -25,10 +27,12 @@ struct CatalogueEntry {
       data;  // input recipes: "x", "dy", "params", "running" (generators/recipes)
   nlohmann::ordered_json mutate;  // deliberate input defects of error cases
   bool on_demand = false;         // too large to commit: generated only when asked for
+  // Everything the entry was made from (id, tier, the merged case object, the group's tags and
+  // description, on_demand) as one line of JSON: docs/fixture-format.md, "Catalogue digests".
+  std::string canonical_text;
 };
 
 struct Catalogue {
-  std::string sha256;  // of the catalogue file's bytes
   std::vector<CatalogueEntry> entries;
 };
 
@@ -45,6 +49,11 @@ Catalogue load_catalogue(const std::string& path);
 // Throws CatalogueError naming the id. A fuzzer builds its cases through this.
 CatalogueEntry entry_from_json(const nlohmann::ordered_json& case_object, const std::string& id,
                                const std::string& tier, bool on_demand = false);
+
+// SHA-256 (lowercase hex) of the canonical texts of `entries`, each followed by a newline, in the
+// order given: the catalogue digest of a tier file, made of the entries it holds, in catalogue
+// order. It depends on those entries only.
+std::string catalogue_sha256(const std::vector<const CatalogueEntry*>& entries);
 
 // The catalogue file of this source tree (the generator's default).
 std::string default_catalogue_path();

@@ -36,8 +36,8 @@ CheckReport check(const GenerateOptions& options, const std::string& dir);
 
 // Writes cases built outside the catalogue (a fuzzer's reproducer) as a fixture set of their own
 // in `out_dir`: <tier>.h5 per tier and manifest.json, so that `bnconf run --fixtures out_dir`
-// verifies and loads them like the committed set. `provenance` takes the catalogue checksum's
-// place in the files and the manifest (e.g. "fuzz seed 7").
+// verifies and loads them like the committed set. `provenance` takes the catalogue digest's place
+// in the files and the manifest (e.g. "fuzz seed 7").
 void write_case_set(const std::vector<cases::Case>& cases, const std::string& provenance,
                     const std::string& out_dir);
 

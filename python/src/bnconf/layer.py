@@ -18,11 +18,11 @@ case's dtype, and returns numpy arrays (any float dtype) in the same memory orde
         gradients of sum(y * dy) by the framework's autodiff; dweight/dbias None without affine
 
 Class attributes declare the framework's semantics; a case that needs other semantics where
-they are observable is `unsupported` (bnconf_producer.require_running_update)."""
+they are observable is `unsupported` (bnconf.producer.require_running_update)."""
 import numpy as np
 
-from bnconf_fixtures import to_logical_order, to_memory_order
-from bnconf_producer import (Unsupported, is_training, require_any_rank_error,
+from bnconf.fixtures import to_logical_order, to_memory_order
+from bnconf.producer import (Unsupported, is_training, require_any_rank_error,
                              require_population_estimator, require_running_update,
                              updates_running_stats)
 
@@ -36,6 +36,10 @@ class LayerRunner:
     zero_rule = False  # whether invstd = 0 when var + eps = 0 (else eps = 0 is not expressible)
     running_stats = True  # whether the framework updates running statistics at all
     dtypes = ("f64", "f32", "f16", "bf16")
+    # the case operations it implements (an error case also needs the entry point it calls)
+    operations = ("forward_train", "forward_eval", "backward_train", "backward_eval",
+                  "sequence", "pipeline", "error")
+    layouts = ("channels_first", "channels_last")
     omitted_outputs = {}
 
     # -- what the framework can express ---------------------------------------------------------
@@ -43,6 +47,11 @@ class LayerRunner:
     def check_expressible(self, case):
         if case.dtype not in self.dtypes:
             raise Unsupported(self.dtype_reason(case.dtype))
+        for operation in (case.operation, case.call if case.operation == "error" else None):
+            if operation and operation not in self.operations:
+                raise Unsupported(f"{self.framework} does not implement {operation} here")
+        if case.layout not in self.layouts:
+            raise Unsupported(f"{self.framework} does not take {case.layout} input here")
         require_any_rank_error(case, self.framework)
         if self.estimator != "unbiased":  # M = 1 is valid for its estimator
             require_population_estimator(case, self.framework)

@@ -12,15 +12,13 @@ rejected, as it should be), `backend_error` for a valid case."""
 import argparse
 import os
 import pickle
-import sys
 import time
 import traceback
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bnconf_fixtures import default_fixture_paths, iter_cases  # noqa: E402
-from bnconf_results import ResultsWriter  # noqa: E402
+from bnconf.fixtures import default_fixture_paths, iter_cases
+from bnconf.results import ResultsWriter
 
 
 class Unsupported(Exception):
@@ -107,7 +105,21 @@ def call_isolated(fn):
 
 # ---- the loop -----------------------------------------------------------------------------------
 
+def produce(runner, cases, writer, verbose=False):
+    """Runs the runner on each case into the writer. A crash of the loop itself (a bug, not the
+    framework's answer) is recorded as the case's backend_error, and the loop goes on."""
+    for case in cases:
+        try:
+            run_case(runner, case, writer)
+        except Exception:
+            writer.add(case.id, "backend_error", "producer crashed: " + traceback.format_exc())
+        if verbose:
+            status, message, _ = writer.entries[case.id]
+            print(f"{case.id}: {status} {message[:160]}", flush=True)
+
+
 def run_case(runner, case, writer):
+    """One case: the runner's outputs, its Unsupported or its exception, as a result."""
     try:
         outputs = runner.run(case)
     except Unsupported as e:
@@ -145,7 +157,11 @@ def main(make_runner, description, argv=None, add_arguments=None):
     parser.add_argument("--fixtures", nargs="+", default=None,
                         help="fixture files or directories (default: the committed fixtures/)")
     parser.add_argument("--out", required=True, help="results file to write")
-    parser.add_argument("--filter", default=None, help="glob on case ids, e.g. 'core.momentum.*'")
+    parser.add_argument("--tier", default=None,
+                        help="only these tiers, comma-separated, as bnconf's --tier")
+    parser.add_argument("--filter", default=None,
+                        help="bnconf's filter syntax, as `bnconf run --filter`: patterns "
+                        "separated by ':', negative ones after '-', e.g. 'core.*-*.bf16*'")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     parser.add_argument("--verbose", action="store_true", help="print each case's status")
     if add_arguments:
@@ -154,14 +170,9 @@ def main(make_runner, description, argv=None, add_arguments=None):
     start = time.perf_counter()
     runner = make_runner(args) if add_arguments else make_runner(args.device)
     writer = ResultsWriter(runner.name, runner.version)
-    for case in iter_cases(args.fixtures or default_fixture_paths(), args.filter):
-        try:
-            run_case(runner, case, writer)
-        except Exception:  # a crash of the loop itself is a bug: record it, go on
-            writer.add(case.id, "backend_error", "producer crashed: " + traceback.format_exc())
-        if args.verbose:
-            status, message, _ = writer.entries[case.id]
-            print(f"{case.id}: {status} {message[:160]}", flush=True)
+    tiers = args.tier.split(",") if args.tier else None
+    produce(runner, iter_cases(args.fixtures or default_fixture_paths(), args.filter, tiers),
+            writer, args.verbose)
     writer.write(args.out)
     counts = " ".join(f"{k}:{v}" for k, v in writer.counts().items())
     print(f"{runner.name} {runner.version}: {len(writer.entries)} cases, {counts}; "
