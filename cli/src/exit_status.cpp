@@ -18,7 +18,32 @@ bool has_item(const conf::CaseResult& r, const std::string& item) {
   return r.dtype == item || r.layout == item || r.operation == item || r.tier == item;
 }
 
+struct ExitRow {
+  ExitStatus status;
+  const char* meaning;
+};
+
+// The lines of docs/exit-codes.md, shortened.
+constexpr ExitRow kExitRows[] = {
+    {kPassed, "every selected case passed, or failed as the --expect file explains"},
+    {kFailed, "a case failed without an explanation, or an --expect entry is stale"},
+    {kUsageError,
+     "bnconf could not do what was asked (a value, file or plug-in it cannot use, a fixture that "
+     "did not load, a report that could not be written)"},
+    {kNothingSelected, "the selection holds no case"},
+    {kNothingRan,
+     "nothing was tested (the backend declined every selected case), or --require or --min-pass "
+     "is unmet"},
+};
+
 }  // namespace
+
+std::string exit_meaning(int status) {
+  for (const auto& row : kExitRows) {
+    if (row.status == status) return row.meaning;
+  }
+  return "";
+}
 
 std::vector<std::string> requirable_names() {
   std::vector<std::string> names;

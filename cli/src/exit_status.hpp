@@ -29,6 +29,9 @@ struct Gate {
                                      // tier), at least one passing case has it
 };
 
+// What a status means, one line (docs/exit-codes.md), for the reports; "" for another number.
+std::string exit_meaning(int status);
+
 // The names --require accepts: dtypes, layouts, operations and tiers.
 std::vector<std::string> requirable_names();
 

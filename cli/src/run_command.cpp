@@ -128,7 +128,10 @@ conf::RunOptions run_options(const SelectionOptions& o) {
   return options;
 }
 
-int finish(const char* verb, const conf::Report& report, const SelectionOptions& o) {
+// Prints the summary (with --quiet only what did not pass), decides the exit status and records
+// it in the report files (their last rewrite; one that fails makes the status 2, as any report
+// not written does).
+int finish(const char* verb, conf::Report& report, const SelectionOptions& o) {
   if (o.quiet) {
     std::printf("%s", report.terminal_problems().c_str());
   } else {
@@ -136,7 +139,10 @@ int finish(const char* verb, const conf::Report& report, const SelectionOptions&
   }
   std::printf("%s\n", report.count_line().c_str());
   std::fflush(stdout);
-  return exit_status(verb, report, o.gate);
+  const int status = exit_status(verb, report, o.gate);
+  report.set_exit_status(status, exit_meaning(status));
+  if (status == kUsageError || report.write_errors().empty()) return status;
+  return exit_status(verb, report, o.gate);  // says which report was not written: 2
 }
 
 // What the run is about (the verb has named the backend): the fixtures and the selection.
@@ -171,7 +177,7 @@ Action add_run_command(CLI::App& app) {
                     b.origin().c_str());
         std::fflush(stdout);
       }
-      const conf::Report report = conf::run_backend(b, options);
+      conf::Report report = conf::run_backend(b, options);
       if (!o->quiet) header(report.info());
       return finish("run", report, *o);
     } catch (const std::exception& e) {
@@ -194,7 +200,7 @@ Action add_check_command(CLI::App& app) {
     if (!check->parsed()) return -1;
     if (!consistent("check", *o)) return 2;
     try {
-      const conf::Report report = conf::check_results(*results, run_options(*o));
+      conf::Report report = conf::check_results(*results, run_options(*o));
       if (!o->quiet) {
         std::printf("bnconf check: backend %s %s (%s)\n", report.info().backend_name.c_str(),
                     report.info().backend_version.c_str(), report.info().backend_origin.c_str());

@@ -1,8 +1,10 @@
-// Element-by-element comparison of one output with its bounds (judge.hpp, compare_output).
+// Element-by-element comparison of one output with its bounds (judge.hpp, compare_output): the
+// verdict, the worst elements and the histogram of error / bound.
 #include <cmath>
 
 #include "bnconf/cases/operations.hpp"
 #include "bnconf/conformance/judge.hpp"
+#include "worst_elements.hpp"
 
 namespace bnconf::conformance {
 namespace {
@@ -79,7 +81,7 @@ OutputCheck compare_output(const std::string& name, const cases::Array& expected
                    reference::format_shape(expected.shape);
     return check;
   }
-  double worst_score = -1;
+  WorstElements worst(kWorstElements);
   for (std::size_t i = 0; i < expected.values.size(); ++i) {
     const double e = expected.values[i];
     const double a = actual.values[i];
@@ -89,23 +91,37 @@ OutputCheck compare_output(const std::string& name, const cases::Array& expected
     const double error = special && why.empty() ? 0.0 : std::fabs(a - e);
     // The worst element: the largest error relative to its bound; non-finite mismatches first.
     double score = 0;
-    if (std::isfinite(e) && std::isfinite(a) && std::isfinite(bounds[i])) {
-      score = bounds[i] > 0 ? error / bounds[i] : (error > 0 ? INFINITY : 0);
-    }
+    const bool ratio_defined = std::isfinite(e) && std::isfinite(a) && std::isfinite(bounds[i]);
+    if (ratio_defined) score = bounds[i] > 0 ? error / bounds[i] : (error > 0 ? INFINITY : 0);
     if (is_informative(e, bounds[i])) ++check.informative;
+    if (bounds[i] != kAnyValue) {  // a checked element
+      if (!why.empty() && !ratio_defined) {
+        ++check.non_finite_mismatches;
+      } else {
+        // error > bound gives error / bound > 1 (correctly rounded division of a > b is
+        // never 1), so that a finite element out of its bound always counts above 1.
+        ++check.ratio_histogram[ratio_bin(score)];
+      }
+    }
     if (!why.empty()) {
       ++check.out_of_bound;
       if (score <= 1) score = INFINITY;
     }
-    if (score > worst_score) {
-      worst_score = score;
-      check.error = std::isfinite(error) ? error : INFINITY;
-      check.bound = bounds[i];
-      check.index = index_text(expected.shape, i);
-      check.expected = e;
-      check.actual = a;
-      if (!why.empty()) check.reason = why;
-    }
+    worst.offer({score, i, std::isfinite(error) ? error : INFINITY});
+  }
+  for (const ScoredElement& w : worst.worst_first()) {
+    check.worst.push_back({index_text(expected.shape, w.index), expected.values[w.index],
+                           actual.values[w.index], w.error, bounds[w.index]});
+  }
+  if (!check.worst.empty()) {
+    const ElementError& w = check.worst.front();
+    check.error = w.error;
+    check.bound = w.bound;
+    check.index = w.index;
+    check.expected = w.expected;
+    check.actual = w.actual;
+    check.reason = element_failure(w.expected, w.actual, std::fabs(w.actual - w.expected), w.bound,
+                                   overflow_at);
   }
   check.passed = check.out_of_bound == 0;
   check.reason = check.passed ? "" : failure_reason(check);

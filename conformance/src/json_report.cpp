@@ -2,6 +2,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "bnconf/conformance/ratio_bins.hpp"
 #include "report_writers.hpp"
 
 namespace bnconf::conformance {
@@ -17,6 +18,34 @@ Json number(double v, bool integer = false) {
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   if (integer && v == std::trunc(v) && std::fabs(v) < 0x1p63) return static_cast<std::int64_t>(v);
   return v;
+}
+
+// Error over bound where both are finite and the bound positive; null otherwise.
+Json ratio(double error, double bound) {
+  if (bound > 0 && std::isfinite(bound) && std::isfinite(error)) return error / bound;
+  return nullptr;
+}
+
+Json ratio_bins() {
+  Json bins = Json::array();
+  for (std::size_t b = 0; b < kRatioBinCount; ++b) {
+    bins.push_back({{"label", ratio_bin_label(b)}, {"upper", number(kRatioBinUppers[b])}});
+  }
+  return bins;
+}
+
+// The worst elements of an output, worst first.
+Json worst_elements(const OutputCheck& o) {
+  Json worst = Json::array();
+  for (const ElementError& w : o.worst) {
+    worst.push_back({{"index", w.index},
+                     {"expected", number(w.expected, o.integer)},
+                     {"actual", number(w.actual, o.integer)},
+                     {"error", number(w.error, o.integer)},
+                     {"bound", number(w.bound, o.integer)},
+                     {"ratio", ratio(w.error, w.bound)}});
+  }
+  return worst;
 }
 
 }  // namespace
@@ -41,6 +70,10 @@ std::string json_report(const Report& report) {
   if (!info.expectations.empty()) {
     json["expectations"] = {{"file", info.expectations}, {"stale", info.stale_expectations}};
   }
+  if (info.exit_status >= 0) {
+    json["exit"] = {{"status", info.exit_status}, {"meaning", info.exit_meaning}};
+  }
+  json["ratio_bins"] = ratio_bins();
   Json cases = Json::array();
   for (const auto& r : report.results()) {
     Json outputs = Json::array();
@@ -62,6 +95,9 @@ std::string json_report(const Report& report) {
       }
       if (!o.reason.empty()) output["reason"] = o.reason;
       output["informative"] = o.informative;
+      output["ratio_histogram"] = o.ratio_histogram;
+      output["non_finite_mismatches"] = o.non_finite_mismatches;
+      if (!o.passed && !o.worst.empty()) output["worst"] = worst_elements(o);
       if (const RoundingBias& b = o.rounding_bias; b.elements > 0) {
         output["rounding_bias"] = {{"elements", b.elements},
                                    {"mean_ulps", b.mean_ulps},

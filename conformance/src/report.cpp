@@ -42,6 +42,12 @@ void Report::set_stale_expectations(std::vector<std::string> stale) {
   info_.stale_expectations = std::move(stale);
 }
 
+void Report::set_exit_status(int status, std::string meaning) {
+  info_.exit_status = status;
+  info_.exit_meaning = std::move(meaning);
+  write_files();
+}
+
 std::size_t Report::expected_failure_count() const {
   std::size_t n = 0;
   for (const auto& r : results_) n += r.expected_failure.empty() ? 0 : 1;
@@ -105,6 +111,10 @@ constexpr ReportFormat kFormats[] = {
     {"json", "Write the JSON report here (rewritten every second and at the end)", json_report},
     {"junit", "Write a JUnit XML report here (rewritten every second and at the end)",
      junit_report},
+    {"html",
+     "Write a self-contained HTML report here: summaries, how close to their bounds the elements "
+     "run, and plots of each failed output (rewritten every second and at the end)",
+     html_report},
 };
 
 }  // namespace

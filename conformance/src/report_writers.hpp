@@ -1,5 +1,6 @@
-// The texts of a report: JSON (json_report.cpp), JUnit XML (junit_report.cpp) and the terminal
-// summary (terminal_report.cpp), each from the report's result model alone.
+// The texts of a report: JSON (json_report.cpp), JUnit XML (junit_report.cpp), HTML
+// (html_report.cpp) and the terminal summary (terminal_report.cpp), each from the report's result
+// model alone.
 #pragma once
 
 #include <string>
@@ -10,6 +11,7 @@ namespace bnconf::conformance {
 
 std::string json_report(const Report& report);
 std::string junit_report(const Report& report);
+std::string html_report(const Report& report);
 std::string terminal_report(const Report& report);  // terminal_table, then terminal_problems
 std::string terminal_table(const Report& report);
 // One block per case that did not pass with its rerun line, load errors, stale expectations.

@@ -6,15 +6,10 @@
 #include <sstream>
 
 #include "report_writers.hpp"
+#include "text.hpp"
 
 namespace bnconf::conformance {
 namespace {
-
-std::string short_number(double v) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.3g", v);
-  return buffer;
-}
 
 // A column as wide as its heading (at least 6), right-aligned.
 std::string cell(const std::string& text, std::size_t width) {

@@ -1,6 +1,7 @@
 #include "text.hpp"
 
 #include <cstdio>
+#include <ctime>
 
 namespace bnconf::conformance {
 namespace {
@@ -102,6 +103,65 @@ std::string printable(std::string_view text, std::size_t max_bytes) {
     }
   }
   return cut ? out + "..." : out;
+}
+
+// Text as XML 1.0 character data or attribute value: markup characters escaped, and every code
+// point XML 1.0 does not allow (its production Char: most C0 controls, U+FFFE, U+FFFF; invalid
+// UTF-8 is U+FFFD already) written visibly as \xNN, since XML 1.0 has no escape for them.
+// Tab, newline and carriage return are kept, as character references, so that attribute
+// values keep them too.
+std::string xml_escape(const std::string& text) {
+  std::string out;
+  for (char32_t cp : code_points(text)) {
+    switch (cp) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\t':
+        out += "&#9;";
+        break;
+      case '\n':
+        out += "&#10;";
+        break;
+      case '\r':
+        out += "&#13;";
+        break;
+      default:
+        if (cp < 0x20 || cp == 0xFFFE || cp == 0xFFFF) {
+          char escaped[16];
+          std::snprintf(escaped, sizeof escaped, "\\x%02X", static_cast<unsigned>(cp & 0xFFFF));
+          out += escaped;
+        } else {
+          append_utf8(out, cp);
+        }
+    }
+  }
+  return out;
+}
+
+std::string short_number(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.3g", v);
+  return buffer;
+}
+
+// ISO 8601 in UTC, as JUnit's timestamp attribute (junit-10.xsd) takes it.
+std::string timestamp_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
+  return buffer;
 }
 
 }  // namespace bnconf::conformance

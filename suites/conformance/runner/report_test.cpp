@@ -251,10 +251,12 @@ const char* const kBadText = "bad \x80 \xC0\xAF \xED\xA0\x80 \x01\x1B[31m <a b=\
 
 // Before: nlohmann's dump() threw type_error 316 on the first invalid byte, ending the run with
 // no report; the XML escape passed control characters through.
-TEST(ReportText, InvalidUtf8AndControlCharactersGiveValidJsonAndXml) {
+TEST(ReportText, InvalidUtf8AndControlCharactersGiveValidJsonXmlAndHtml) {
   const fs::path dir = scratch_dir();
   RunInfo info{kBadText, kBadText, kBadText, {kBadText}, 1, {kBadText}};
-  Report report(info, {{"json", (dir / "r.json").string()}, {"junit", (dir / "r.xml").string()}});
+  Report report(info, {{"json", (dir / "r.json").string()},
+                       {"junit", (dir / "r.xml").string()},
+                       {"html", (dir / "r.html").string()}});
   CaseResult r;
   r.id = std::string("core.") + kBadText;
   r.tier = "core";
@@ -277,6 +279,20 @@ TEST(ReportText, InvalidUtf8AndControlCharactersGiveValidJsonAndXml) {
         "xml.dom.minidom.parse(sys.argv[1])' '" +
         (dir / "r.xml").string() + "'";
     EXPECT_EQ(std::system(check.c_str()), 0) << "the JUnit report is not well-formed XML";
+  }
+  // The HTML page is written to be well-formed XML too (html_report.cpp), so the same checks hold.
+  const std::string html = read_text(dir / "r.html");
+  for (char c : html) EXPECT_FALSE(c >= 0 && c < 0x20 && c != '\n') << "raw control character";
+  // (The page has multi-byte characters of its own: look for the bad text's bytes.)
+  EXPECT_EQ(html.find("bad \x80"), std::string::npos) << "invalid UTF-8 in the HTML";
+  EXPECT_NE(html.find("bad \xEF\xBF\xBD"), std::string::npos) << "not replaced by U+FFFD";
+  EXPECT_EQ(html.find("<a b="), std::string::npos) << "markup not escaped";
+  if (std::system("python3 -c 'import xml.dom.minidom' 2>/dev/null") == 0) {
+    const std::string check =
+        "python3 -c 'import sys, xml.dom.minidom; "
+        "xml.dom.minidom.parse(sys.argv[1])' '" +
+        (dir / "r.html").string() + "'";
+    EXPECT_EQ(std::system(check.c_str()), 0) << "the HTML report is not well-formed";
   }
   fs::remove_all(dir);
 }

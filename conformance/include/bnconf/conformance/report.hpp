@@ -1,5 +1,6 @@
 // The report of a conformance run: the results so far and the run's facts, written as JSON (the
-// contract's fields), JUnit XML and the terminal summary (report_writers.hpp). Files are
+// contract's fields), JUnit XML, a self-contained HTML page and the terminal summary
+// (report_writers.hpp). Files are
 // rewritten atomically (an exclusive temporary file, then rename) at most every kRewriteInterval
 // while cases finish and once at the end, so a run killed midway still leaves a valid report of
 // what finished up to that interval before; each is locked for the run, so that two runs cannot
@@ -28,6 +29,10 @@ struct RunInfo {
   std::string expectations = "";     // the --expect file, if any
   // --expect entries that matched selected cases none of which failed.
   std::vector<std::string> stale_expectations = {};
+  // The command's exit status (docs/exit-codes.md) and what it means, once the command has
+  // decided it after the run; -1 until then.
+  int exit_status = -1;
+  std::string exit_meaning = "";
 };
 
 class ReportFile;
@@ -49,6 +54,8 @@ class Report {
   void add(CaseResult result);  // and rewrite the report files when kRewriteInterval has passed
   void finish();                // marks the report complete and writes it a last time
   void set_stale_expectations(std::vector<std::string> stale);
+  // Records the command's exit status and its meaning, and writes the report files once more.
+  void set_exit_status(int status, std::string meaning);
 
   // Cases that did not pass (fail, crash, timeout, backend error) and no --expect entry explains.
   std::size_t unexplained_count() const;

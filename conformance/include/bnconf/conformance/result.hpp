@@ -1,6 +1,8 @@
-// What a conformance run found for one case: its status and, per checked output, the worst
-// element against its bound. The report writers (JSON, JUnit, terminal, matrix) read this model
-// and nothing else. The statuses are a table, written once.
+// What a conformance run found for one case: its status and, per checked output, its worst
+// elements against their bounds and how all its checked elements lie against theirs (a histogram
+// of error / bound). The judge fills it in the runner's process (a case's own process sends back
+// only its outputs: isolation.hpp); the report writers (JSON, JUnit, terminal, matrix) read this
+// model and nothing else. The statuses are a table, written once.
 #pragma once
 
 #include <cstddef>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "bnconf/cases/case.hpp"
+#include "bnconf/conformance/ratio_bins.hpp"
 
 namespace bnconf::conformance {
 
@@ -55,6 +58,18 @@ struct RoundingBias {
   bool passed = true;
 };
 
+// One element of an output against its bound.
+struct ElementError {
+  std::string index;  // logical index, e.g. "[0, 2, 1, 3]"
+  double expected = 0;
+  double actual = 0;
+  double error = 0;  // |actual - expected|; 0 for a matched special value, +inf for a mismatch
+  double bound = 0;
+};
+
+// How many worst elements an output check keeps.
+inline constexpr std::size_t kWorstElements = 16;
+
 struct OutputCheck {
   std::string name;
   std::size_t elements = 0;
@@ -74,6 +89,14 @@ struct OutputCheck {
   // A counter (num_batches_tracked): its values print as whole numbers, every digit, since a
   // wrapped counter (2147483648 against -2147483648) reads as nothing in 9 significant digits.
   bool integer = false;
+  // Every checked element (all but those any value passes) counted by error / bound
+  // (ratio_bins.hpp); a special-value mismatch (a NaN, an infinity or a finite value where
+  // another is expected), which has no ratio, in non_finite_mismatches instead.
+  RatioHistogram ratio_histogram{};
+  std::size_t non_finite_mismatches = 0;
+  // The kWorstElements worst elements, worst first, in the order of the worst element above
+  // (ties: the lower index first); the first is that element.
+  std::vector<ElementError> worst = {};
 };
 
 struct CaseResult {
