@@ -94,6 +94,7 @@ std::string json_report(const Report& report) {
         output["actual"] = number(o.actual, o.integer);
       }
       if (!o.reason.empty()) output["reason"] = o.reason;
+      if (!o.not_checked.empty()) output["not_checked"] = o.not_checked;
       output["informative"] = o.informative;
       output["ratio_histogram"] = o.ratio_histogram;
       output["non_finite_mismatches"] = o.non_finite_mismatches;

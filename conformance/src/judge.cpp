@@ -6,8 +6,8 @@
 #include <stdexcept>
 
 #include "bnconf/cases/operations.hpp"
-#include "bnconf/ieee/rounding.hpp"
 #include "bnconf/conformance/rounding_bias.hpp"
+#include "bnconf/ieee/rounding.hpp"
 
 namespace bnconf::conformance {
 namespace {
@@ -65,6 +65,15 @@ ieee::Dtype storage_dtype(const cases::DatasetUse& use, const cases::CaseSpec& s
   return ieee::Dtype::f32;
 }
 
+// An output the judge did not compare, and why: it stays in the result so that no report can
+// read as if it had been checked.
+OutputCheck not_checked(const std::string& name, const std::string& why) {
+  OutputCheck check;
+  check.name = name;
+  check.not_checked = why;
+  return check;
+}
+
 // Every output the operation table lists for the case, against its bounds (computed once).
 void judge_outputs(const cases::Case& c, const Execution& e, CaseResult& result,
                    const ToleranceRule& rule) {
@@ -74,7 +83,12 @@ void judge_outputs(const cases::Case& c, const Execution& e, CaseResult& result,
   for (const auto& use : cases::row_of(c.spec.operation).outputs) {
     const std::string name(use.name);
     if (!cases::present(use, c.spec)) continue;
-    if (std::find(e.unchecked.begin(), e.unchecked.end(), name) != e.unchecked.end()) continue;
+    if (std::find(e.unchecked.begin(), e.unchecked.end(), name) != e.unchecked.end()) {
+      result.outputs.push_back(
+          not_checked(name, "declared unchecked by the producer" +
+                                (e.unchecked_reason.empty() ? "" : ": " + e.unchecked_reason)));
+      continue;
+    }
     const auto expected = c.expected.find(name);
     if (expected == c.expected.end()) {
       throw std::invalid_argument("case " + c.spec.id + " has no expected output " + name);
@@ -82,7 +96,11 @@ void judge_outputs(const cases::Case& c, const Execution& e, CaseResult& result,
     const auto found = e.outputs.find(name);
     if (found == e.outputs.end()) {
       // Batch statistics are optional outputs (BNCONF_FEATURE_SAVED_STATS).
-      if (use.group == cases::OutputGroup::batch_statistics) continue;
+      if (use.group == cases::OutputGroup::batch_statistics) {
+        result.outputs.push_back(
+            not_checked(name, "not produced (batch statistics are optional outputs)"));
+        continue;
+      }
       OutputCheck missing;
       missing.name = name;
       missing.elements = missing.out_of_bound = expected->second.values.size();

@@ -85,8 +85,30 @@ std::string terminal_problems(const Report& report) {
   return out.str();
 }
 
+// Outputs the judge did not compare, by output and reason, with how many cases and one example:
+// a run whose backend never writes, say, the batch statistics must not read as if it had been
+// checked on them.
+std::string terminal_not_checked(const Report& report) {
+  std::map<std::pair<std::string, std::string>, std::pair<std::size_t, std::string>> groups;
+  for (const auto& r : report.results()) {
+    for (const auto& o : r.outputs) {
+      if (o.not_checked.empty()) continue;
+      auto& [count, example] = groups[{o.name, o.not_checked}];
+      if (count++ == 0) example = r.id;
+    }
+  }
+  if (groups.empty()) return "";
+  std::ostringstream out;
+  out << "\nOutputs not checked:\n";
+  for (const auto& [key, value] : groups) {
+    out << "    " << key.first << " in " << value.first << (value.first == 1 ? " case" : " cases")
+        << " (e.g. " << value.second << "): " << key.second << "\n";
+  }
+  return out.str();
+}
+
 std::string terminal_report(const Report& report) {
-  return terminal_table(report) + terminal_problems(report);
+  return terminal_table(report) + terminal_not_checked(report) + terminal_problems(report);
 }
 
 }  // namespace bnconf::conformance

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "bnconf/cases/operations.hpp"
 #include "bnconf/conformance/runner.hpp"
 #include "bnconf/formats/results_file.hpp"
 
@@ -122,11 +123,58 @@ TEST(Contract, CheckHonoursOutputsDeclaredUncheckedButNeverACoreOutput) {
                                "framework keeps no running statistics)"),
                 std::string::npos)
           << r.message;
+      // Each unchecked output stays in the result, marked, with no elements judged.
+      std::size_t marked = 0;
+      for (const auto& o : r.outputs) {
+        if (o.not_checked.empty()) continue;
+        ++marked;
+        EXPECT_EQ(o.elements, 0u) << o.name;
+        EXPECT_NE(o.not_checked.find("the framework keeps no running statistics"),
+                  std::string::npos)
+            << o.not_checked;
+      }
+      EXPECT_EQ(marked, 3u);
     } else {
       EXPECT_EQ(r.status, CaseStatus::fail) << r.message;
       EXPECT_NE(r.message.find("declares y unchecked"), std::string::npos) << r.message;
     }
   }
+  fs::remove(path);
+}
+
+// Batch statistics are optional outputs: a results file without them passes, and each one it
+// left out is in the result as not checked, so that no report reads as if it had been judged.
+TEST(Contract, CheckMarksOptionalOutputsLeftOutAsNotChecked) {
+  RunOptions options;
+  options.filter = "core.dtypes.f32.forward_train";
+  const auto set = bnconf::formats::load_fixture_set({default_fixtures_path()});
+  const auto selected = select_cases(set, options);
+  ASSERT_EQ(selected.size(), 1u);
+  const auto& c = *selected.front();
+  bnconf::formats::ResultsFile results{"producer", "1", {}, {}};
+  auto& entry = results.cases[c.spec.id];
+  entry.outputs = c.expected;
+  std::vector<std::string> left_out;
+  for (const auto& use : bnconf::cases::row_of(c.spec.operation).outputs) {
+    if (use.group != bnconf::cases::OutputGroup::batch_statistics) continue;
+    if (entry.outputs.erase(std::string(use.name)) > 0) left_out.emplace_back(use.name);
+  }
+  ASSERT_FALSE(left_out.empty()) << "forward_train has batch statistics in the operation table";
+  const fs::path path = scratch("-no-batch-statistics.h5");
+  bnconf::formats::write_results_file(path.string(), results);
+  const Report report = check_results(path.string(), options);
+  ASSERT_EQ(report.results().size(), 1u);
+  const auto& r = report.results().front();
+  EXPECT_EQ(r.status, CaseStatus::pass) << r.message;
+  std::vector<std::string> marked;
+  for (const auto& o : r.outputs) {
+    if (!o.not_checked.empty()) marked.push_back(o.name);
+  }
+  EXPECT_EQ(marked, left_out);
+  EXPECT_NE(report.terminal_summary().find("Outputs not checked:\n    " + left_out.front() +
+                                           " in 1 case (e.g. " + c.spec.id + "): not produced"),
+            std::string::npos)
+      << report.terminal_summary();
   fs::remove(path);
 }
 

@@ -97,6 +97,10 @@ struct OutputCheck {
   // The kWorstElements worst elements, worst first, in the order of the worst element above
   // (ties: the lower index first); the first is that element.
   std::vector<ElementError> worst = {};
+  // Why the output was not checked at all (the producer declared it unchecked, or an optional
+  // output the backend does not produce); empty when it was checked. Such an output passes with
+  // no elements, and reports say so instead of leaving it out.
+  std::string not_checked = {};
 };
 
 struct CaseResult {
