@@ -1,5 +1,6 @@
 // html_parts.hpp: the article of one case that did not pass.
 #include <cmath>
+#include <optional>
 #include <sstream>
 
 #include "bnconf/reference/tensor.hpp"
@@ -15,8 +16,8 @@ namespace {
 // infinite), "" where the bound is 0 or not finite.
 std::string ratio_text(double error, double bound) {
   if (!std::isfinite(error)) return "mismatch";
-  if (!(bound > 0) || !std::isfinite(bound)) return "";
-  return short_number(error / bound);
+  const std::optional<double> r = bound_ratio(error, bound);
+  return r ? short_number(*r) : "";
 }
 
 // The worst elements, worst first, one row each; a row out of its bound marked.

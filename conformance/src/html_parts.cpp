@@ -42,6 +42,13 @@ const StatusColours& colours_of(CaseStatus status) {
   return kStatusColours[static_cast<std::size_t>(status)];
 }
 
+std::string css_percent(std::size_t part, std::size_t whole) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.3f%%",
+                whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0);
+  return buffer;
+}
+
 std::string status_pill(CaseStatus status) {
   const std::string name = to_string(status);
   return "<span class=\"pill s-" + name + "\">" + name + "</span>";
@@ -71,9 +78,7 @@ std::string ratio_strip(const RatioHistogram& histogram, std::size_t non_finite)
   for (std::size_t bin = 0; bin <= kNonFiniteBin; ++bin) {
     const std::size_t n = bin == kNonFiniteBin ? non_finite : histogram[bin];
     if (n == 0) continue;
-    char width[32];
-    std::snprintf(width, sizeof width, "%.3f%%", 100.0 * static_cast<double>(n) / total);
-    strip += "<span style=\"flex-basis:" + std::string(width) +
+    strip += "<span style=\"flex-basis:" + css_percent(n, total) +
              ";background:" + std::string(bin_colour(bin)) + "\" title=\"" +
              xml_escape(bin_label(bin) + ": " + std::to_string(n) + " of " + std::to_string(total) +
                         " elements") +

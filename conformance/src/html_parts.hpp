@@ -20,6 +20,9 @@ struct StatusColours {
 };
 const StatusColours& colours_of(CaseStatus status);
 
+// A share as a CSS length: "12.500%" (0% of nothing).
+std::string css_percent(std::size_t part, std::size_t whole);
+
 // <span class="pill s-fail">fail</span>
 std::string status_pill(CaseStatus status);
 

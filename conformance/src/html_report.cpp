@@ -171,14 +171,6 @@ std::string grouped(std::size_t n) {
   return text;
 }
 
-// A share as a CSS length: "12.500%".
-std::string css_percent(std::size_t part, std::size_t whole) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.3f%%",
-                whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0);
-  return buffer;
-}
-
 // A case that did not pass: a problem status (not unsupported, mistrusted or pass).
 bool listed_as_failing(const CaseResult& r) { return is_problem(r.status); }
 
@@ -374,9 +366,7 @@ std::string worst_ratio_cell(const CaseResult& r) {
   for (const auto& o : r.outputs) {
     const std::size_t b = worst_bin(o.ratio_histogram, o.non_finite_mismatches);
     if (b == kNonFiniteBin) worst = b;
-    if (o.bound > 0 && std::isfinite(o.bound) && std::isfinite(o.error)) {
-      ratio = std::max(ratio, o.error / o.bound);
-    }
+    if (const auto r = bound_ratio(o.error, o.bound)) ratio = std::max(ratio, *r);
   }
   if (worst == kNonFiniteBin) {
     return "<td class=\"n\" data-sort=\"Infinity\" style=\"color:" +

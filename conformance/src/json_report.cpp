@@ -20,10 +20,10 @@ Json number(double v, bool integer = false) {
   return v;
 }
 
-// Error over bound where both are finite and the bound positive; null otherwise.
+// Error over bound (bound_ratio); null where it has none.
 Json ratio(double error, double bound) {
-  if (bound > 0 && std::isfinite(bound) && std::isfinite(error)) return error / bound;
-  return nullptr;
+  const std::optional<double> r = bound_ratio(error, bound);
+  return r ? Json(*r) : Json(nullptr);
 }
 
 Json ratio_bins() {
@@ -85,9 +85,7 @@ std::string json_report(const Report& report) {
                      {"error", number(o.error, o.integer)},
                      {"bound", number(o.bound, o.integer)}};
       // How far past (or within) its bound the worst element is: error / bound.
-      if (o.bound > 0 && std::isfinite(o.bound) && std::isfinite(o.error)) {
-        output["ratio"] = o.error / o.bound;
-      }
+      if (const auto r = bound_ratio(o.error, o.bound)) output["ratio"] = *r;
       if (!o.passed || !o.index.empty()) {
         output["worst_index"] = o.index;
         output["expected"] = number(o.expected, o.integer);

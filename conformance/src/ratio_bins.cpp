@@ -1,5 +1,6 @@
 #include "bnconf/conformance/ratio_bins.hpp"
 
+#include <cmath>
 #include <cstdio>
 
 namespace bnconf::conformance {
@@ -13,6 +14,11 @@ std::string bound_text(double v) {
 }
 
 }  // namespace
+
+std::optional<double> bound_ratio(double error, double bound) {
+  if (bound > 0 && std::isfinite(bound) && std::isfinite(error)) return error / bound;
+  return std::nullopt;
+}
 
 std::size_t ratio_bin(double ratio) {
   for (std::size_t bin = 0; bin < kRatioBinCount; ++bin) {

@@ -18,6 +18,13 @@ def run(command, **kwargs):
     return result
 
 
+def add_sanitizer_flag_options(parser):
+    """--compile-flags and --link-flags: under BNCONF_SANITIZE the installed static libraries are
+    instrumented, so what links them must link the sanitizer runtimes too."""
+    parser.add_argument("--compile-flags", default="")
+    parser.add_argument("--link-flags", default="")
+
+
 def installed_environment():
     """The environment without BNCONF_BACKEND_PATH, so that an installed CLI finds plug-ins only
     through its own install layout."""

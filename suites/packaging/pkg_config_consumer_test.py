@@ -16,16 +16,14 @@ import shlex
 import shutil
 import sys
 
-from packaging_helpers import check_reference_forward, check_run_passed, installed_environment, run
+from packaging_helpers import (add_sanitizer_flag_options, check_reference_forward,
+                                check_run_passed, installed_environment, run)
 
 parser = argparse.ArgumentParser()
 for option in ("pkg-config", "cxx", "prefix", "libdir", "version", "sources", "examples", "work",
                "filter"):
     parser.add_argument("--" + option, required=True)
-# Under BNCONF_SANITIZE the installed static libraries are instrumented: what links them must
-# link the sanitizer runtimes too.
-parser.add_argument("--compile-flags", default="")
-parser.add_argument("--link-flags", default="")
+add_sanitizer_flag_options(parser)
 args = parser.parse_args()
 
 work = pathlib.Path(args.work)

@@ -3,32 +3,20 @@
 TERM=dumb, whose logs keep every carriage return, nor with --quiet. Runs bnconf under a
 pseudo-terminal."""
 import os
-import pty
-import subprocess
 import sys
+
+from pseudo_terminal import run_on_terminal
 
 bnconf = sys.argv[1]
 args = [bnconf, "run", "--backend", "reference", "--tier", "errors"]
 
 
 def on_terminal(extra_env, extra_args=()):
+    """What the run draws on stderr, a terminal, in an environment without CI and TERM but
+    extra_env."""
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "TERM")}
     env.update(extra_env)
-    primary, secondary = pty.openpty()
-    process = subprocess.Popen([*args, *extra_args], stdout=subprocess.DEVNULL, stderr=secondary,
-                               env=env)
-    os.close(secondary)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(primary, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    process.wait(timeout=300)
-    return b"".join(chunks).decode(errors="replace")
+    return run_on_terminal([*args, *extra_args], env, stdout_on_terminal=False, timeout=300)[1]
 
 
 failures = []

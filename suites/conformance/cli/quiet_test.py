@@ -9,10 +9,11 @@ Usage: quiet_test.py BNCONF MUTANT_PLUGIN RESULTS_FILE
   (suites/formats/corpus/results/70-valid.h5).
 """
 import os
-import pty
 import re
 import subprocess
 import sys
+
+from pseudo_terminal import run_on_terminal
 
 BNCONF, MUTANT, RESULTS = sys.argv[1:4]
 FAILURES = []
@@ -31,20 +32,8 @@ def on_terminal(args):
     """stdout and stderr of bnconf run under a pseudo-terminal (where progress would be drawn)."""
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     env["TERM"] = "xterm"
-    primary, secondary = pty.openpty()
-    process = subprocess.Popen([BNCONF, *args], stdout=secondary, stderr=secondary, env=env)
-    os.close(secondary)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(primary, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    status = process.wait(timeout=600)
-    return status, b"".join(chunks).decode(errors="replace").replace("\r\n", "\n")
+    status, text = run_on_terminal([BNCONF, *args], env)
+    return status, text.replace("\r\n", "\n")
 
 
 def quiet_and_full(args):

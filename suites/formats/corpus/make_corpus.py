@@ -166,7 +166,9 @@ def fixtures():
 
 def manifest_of(directory, files, schema_version=2, cases=None):
     """A manifest whose whole-file digests are right (so files are used as they are) and whose
-    per-case digests are placeholders (used only when a whole-file digest does not match)."""
+    per-case and catalogue digests are placeholders (the per-case ones are used only when a
+    whole-file digest does not match; the catalogue digest is a record the loader does not
+    compare: only `bnconf gen --check` does, and never on this corpus)."""
     placeholder = "0" * 64
     entries = {}
     for name in files:

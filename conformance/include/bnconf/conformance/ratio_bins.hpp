@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <limits>
+#include <optional>
 #include <string>
 
 namespace bnconf::conformance {
@@ -20,6 +21,11 @@ inline constexpr std::size_t kRatioBinCount = kRatioBinUppers.size();
 
 // Counts per bin, in the order of kRatioBinUppers.
 using RatioHistogram = std::array<std::size_t, kRatioBinCount>;
+
+// An element's (or an output's worst element's) error / bound as the reports give it: defined
+// where both are finite and the bound positive; a special-value mismatch or a bound of 0 or
+// "any value" has none.
+std::optional<double> bound_ratio(double error, double bound);
 
 // The bin of a ratio >= 0 (+inf included: the last bin).
 std::size_t ratio_bin(double ratio);
